@@ -1,0 +1,59 @@
+"""learntorch: learn and do neural-network work with PyTorch, from Python and R.
+
+>>> import learntorch as lt
+>>> train = lt.continuous_xor(2500, seed=42)
+>>> model = lt.SimpleClassifier(2, 4, 1)
+>>> history = lt.fit(model, train, epochs=100, batch_size=128, lr=0.1)
+"""
+
+__version__ = "0.1.0"
+
+from . import checkpoints, data, devices, evaluation, losses, models, plotting, training
+from .checkpoints import load, read_checkpoint, register_model, save
+from .data import (
+    BatchIterator,
+    TensorDataset,
+    batches,
+    continuous_xor,
+    crop_yields,
+    from_frame,
+    linear_regression_data,
+    train_val_split,
+    two_moons,
+)
+from .devices import benchmark_matmul, default_device, device_info, resolve_device, seed_everything, threads
+from .evaluation import confusion_matrix, decision_grid, evaluate, predict, predict_proba
+from .losses import (
+    bernoulli_nll_bce,
+    bernoulli_nll_distribution,
+    bernoulli_nll_manual,
+    cross_entropy,
+    get_loss,
+    mse,
+)
+from .models import MLP, ConvNet, LinearRegression, LogisticRegression, SimpleClassifier, SoftmaxRegression
+from .plotting import plot_benchmark, plot_confusion, plot_decision_boundary, plot_history, plot_samples
+from .training import Callback, EarlyStopping, History, KeepBestWeights, TrainingDiverged, fit, make_optimizer
+
+__all__ = [
+    "__version__",
+    # data
+    "TensorDataset", "continuous_xor", "two_moons", "linear_regression_data", "crop_yields", "from_frame",
+    "BatchIterator", "batches", "train_val_split",
+    # models
+    "SimpleClassifier", "LinearRegression", "LogisticRegression", "MLP", "SoftmaxRegression", "ConvNet",
+    # losses
+    "bernoulli_nll_manual", "bernoulli_nll_distribution", "bernoulli_nll_bce", "mse", "cross_entropy", "get_loss",
+    # training
+    "fit", "History", "Callback", "EarlyStopping", "KeepBestWeights", "TrainingDiverged", "make_optimizer",
+    # evaluation
+    "evaluate", "predict", "predict_proba", "decision_grid", "confusion_matrix",
+    # checkpoints
+    "save", "load", "read_checkpoint", "register_model",
+    # devices
+    "default_device", "resolve_device", "device_info", "seed_everything", "benchmark_matmul", "threads",
+    # plotting
+    "plot_samples", "plot_decision_boundary", "plot_history", "plot_confusion", "plot_benchmark",
+    # modules
+    "data", "models", "losses", "training", "evaluation", "checkpoints", "devices", "plotting",
+]

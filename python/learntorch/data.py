@@ -1,0 +1,353 @@
+"""Datasets held in memory, the generators the tutorials use, and a fast batch iterator.
+
+Every dataset is a :class:`TensorDataset`: ``.x`` and ``.y`` tensors, ``len()``, indexing (so
+``torch.utils.data.DataLoader`` still works on it) and ``.to_frame()`` giving a tidy DataFrame.
+"""
+
+from __future__ import annotations
+
+import math
+from importlib import resources
+from typing import Iterator, Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+import torch
+
+__all__ = [
+    "TensorDataset",
+    "continuous_xor",
+    "two_moons",
+    "linear_regression_data",
+    "crop_yields",
+    "from_frame",
+    "BatchIterator",
+    "batches",
+    "train_val_split",
+]
+
+ArrayLike = Union[torch.Tensor, np.ndarray, Sequence]
+
+
+def _check_positive_int(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise TypeError(f"`{name}` must be a positive integer, got {value!r}")
+    if value <= 0:
+        raise ValueError(f"`{name}` must be a positive integer, got {value}")
+    return int(value)
+
+
+def _check_nonnegative(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"`{name}` must be a non-negative number, got {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"`{name}` must be a non-negative number, got {value}")
+    return float(value)
+
+
+def _generator(seed: Optional[int]) -> Optional[torch.Generator]:
+    """A CPU generator for ``seed``; None means torch's global generator.
+
+    A fresh ``torch.Generator().manual_seed(s)`` yields the same stream as
+    ``torch.manual_seed(s)`` on the CPU, so ``seed=42`` reproduces the tutorials.
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"`seed` must be an integer or None, got {seed!r}")
+    return torch.Generator().manual_seed(int(seed))
+
+
+def _as_tensor(value: ArrayLike, name: str, dtype: Optional[torch.dtype] = None) -> torch.Tensor:
+    if isinstance(value, pd.DataFrame):
+        value = value.to_numpy()
+    elif isinstance(value, pd.Series):
+        value = value.to_numpy()
+    try:
+        tensor = torch.as_tensor(value) if dtype is None else torch.as_tensor(value, dtype=dtype)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise TypeError(f"`{name}` must be a tensor, array or nested sequence of numbers") from exc
+    if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+        raise ValueError(f"`{name}` contains NaN or infinite values")
+    return tensor
+
+
+class TensorDataset(torch.utils.data.Dataset):
+    """Inputs ``x`` (N x ...) and targets ``y`` (N or N x k) held as tensors.
+
+    ``task`` is ``"classification"`` (integer labels, frame column ``label``) or
+    ``"regression"`` (float targets, frame column ``target`` or ``target_names``).
+    """
+
+    def __init__(
+        self,
+        x: ArrayLike,
+        y: ArrayLike,
+        *,
+        task: Optional[str] = None,
+        feature_names: Optional[Sequence[str]] = None,
+        target_names: Optional[Sequence[str]] = None,
+    ) -> None:
+        x = _as_tensor(x, "x")
+        y = _as_tensor(y, "y")
+        if x.ndim == 1:
+            x = x.unsqueeze(1)
+        if x.ndim < 2:
+            raise ValueError(f"`x` must have at least 2 dimensions (N x features), got shape {tuple(x.shape)}")
+        if len(x) != len(y):
+            raise ValueError(f"`x` has {len(x)} rows but `y` has {len(y)}: they must match")
+        if not x.is_floating_point():
+            x = x.float()
+        if task is None:
+            task = "regression" if y.is_floating_point() else "classification"
+        if task not in ("classification", "regression"):
+            raise ValueError(f"`task` must be 'classification' or 'regression', got {task!r}")
+        if task == "classification":
+            if y.is_floating_point():
+                if not torch.equal(y, y.round()):
+                    raise ValueError("`y` holds non-integer values but `task` is 'classification'")
+                y = y.long()
+            if (y < 0).any():
+                raise ValueError("class labels in `y` must be 0, 1, 2, ...: found a negative label")
+        elif not y.is_floating_point():
+            y = y.float()
+        self.x = x
+        self.y = y
+        self.task = task
+        width = int(np.prod(x.shape[1:]))
+        self.feature_names = list(feature_names) if feature_names is not None else [
+            f"x{i + 1}" for i in range(width)
+        ]
+        if x.ndim == 2 and len(self.feature_names) != x.shape[1]:
+            raise ValueError(
+                f"`feature_names` has {len(self.feature_names)} names but `x` has {x.shape[1]} columns"
+            )
+        n_targets = 1 if y.ndim == 1 else y.shape[1]
+        default_targets = ["label"] if task == "classification" else (
+            ["target"] if n_targets == 1 else [f"target{i + 1}" for i in range(n_targets)]
+        )
+        self.target_names = list(target_names) if target_names is not None else default_targets
+        if len(self.target_names) != n_targets:
+            raise ValueError(f"`target_names` has {len(self.target_names)} names but `y` has {n_targets} columns")
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def __getitem__(self, index):
+        return self.x[index], self.y[index]
+
+    def __repr__(self) -> str:
+        kind = "labels" if self.task == "classification" else "targets"
+        return (
+            f"{type(self).__name__}(n={len(self)}, x={tuple(self.x.shape[1:])}, "
+            f"{kind}={self.target_names}, task={self.task!r})"
+        )
+
+    @property
+    def num_features(self) -> int:
+        return int(np.prod(self.x.shape[1:]))
+
+    @property
+    def num_classes(self) -> Optional[int]:
+        if self.task != "classification":
+            return None
+        return int(self.y.max().item()) + 1 if len(self.y) else 0
+
+    def subset(self, indices: torch.Tensor) -> "TensorDataset":
+        """A dataset holding the rows at ``indices`` (same names and task)."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.x = self.x[indices]
+        new.y = self.y[indices]
+        return new
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy frame: one row per sample, feature columns then label/target columns."""
+        x = self.x.detach().cpu().reshape(len(self), -1).numpy()
+        frame = pd.DataFrame(x, columns=self.feature_names)
+        y = self.y.detach().cpu().numpy()
+        if y.ndim == 1:
+            y = y[:, None]
+        for j, name in enumerate(self.target_names):
+            frame[name] = y[:, j]
+        return frame
+
+
+def continuous_xor(size: int, std: float = 0.1, seed: Optional[int] = None) -> TensorDataset:
+    """Noisy XOR points: label 1 where exactly one coordinate is 1.
+
+    Draws ``randint`` then ``randn`` in that order, so under the same torch seed it yields
+    the tutorial's ``XORDataset`` tensors exactly.
+    """
+    size = _check_positive_int(size, "size")
+    std = _check_nonnegative(std, "std")
+    gen = _generator(seed)
+    x = torch.randint(0, 2, (size, 2), dtype=torch.float32, generator=gen)  # (N, 2) in {0, 1}
+    label = (x.sum(dim=1) == 1).to(torch.long)  # computed before the noise
+    x += std * torch.randn(x.shape, generator=gen)
+    return TensorDataset(x, label, task="classification")
+
+
+def two_moons(size: int, noise: float = 0.1, seed: Optional[int] = None) -> TensorDataset:
+    """Two interleaving half circles (scikit-learn's ``make_moons`` construction, in torch)."""
+    size = _check_positive_int(size, "size")
+    noise = _check_nonnegative(noise, "noise")
+    gen = _generator(seed)
+    n_out = size // 2
+    n_in = size - n_out
+    t_out = torch.linspace(0, math.pi, n_out)
+    t_in = torch.linspace(0, math.pi, n_in)
+    outer = torch.stack([torch.cos(t_out), torch.sin(t_out)], dim=1)
+    inner = torch.stack([1 - torch.cos(t_in), 1 - torch.sin(t_in) - 0.5], dim=1)
+    x = torch.cat([outer, inner])  # (N, 2)
+    y = torch.cat([torch.zeros(n_out, dtype=torch.long), torch.ones(n_in, dtype=torch.long)])
+    perm = torch.randperm(size, generator=gen)
+    x, y = x[perm], y[perm]
+    x += noise * torch.randn(x.shape, generator=gen)
+    return TensorDataset(x, y, task="classification")
+
+
+def linear_regression_data(
+    size: int,
+    weights: ArrayLike = (2.0, -3.4),
+    bias: float = 4.2,
+    noise: float = 0.01,
+    seed: Optional[int] = None,
+) -> TensorDataset:
+    """``y = x @ weights + bias + noise * eps`` with standard-normal ``x`` and ``eps``."""
+    size = _check_positive_int(size, "size")
+    noise = _check_nonnegative(noise, "noise")
+    w = _as_tensor(weights, "weights", dtype=torch.float32).reshape(-1)
+    if w.numel() == 0:
+        raise ValueError("`weights` must hold at least one number")
+    if isinstance(bias, bool) or not isinstance(bias, (int, float, np.integer, np.floating)):
+        raise TypeError(f"`bias` must be a number, got {bias!r}")
+    gen = _generator(seed)
+    x = torch.randn((size, w.numel()), generator=gen)  # (N, d)
+    y = x @ w + float(bias) + noise * torch.randn(size, generator=gen)  # (N,)
+    ds = TensorDataset(x, y, task="regression")
+    ds.true_weights = w.clone()
+    ds.true_bias = float(bias)
+    return ds
+
+
+def crop_yields() -> TensorDataset:
+    """The tutorial's five-region table: temperature, rainfall, humidity -> apples, oranges."""
+    path = resources.files("learntorch").joinpath("extdata/crop_yields.csv")
+    with resources.as_file(path) as csv:
+        table = pd.read_csv(csv)
+    features = ["temperature", "rainfall", "humidity"]
+    targets = ["apples", "oranges"]
+    ds = TensorDataset(
+        table[features].to_numpy(dtype=np.float32),
+        table[targets].to_numpy(dtype=np.float32),
+        task="regression",
+        feature_names=features,
+        target_names=targets,
+    )
+    ds.regions = list(table["region"])
+    return ds
+
+
+def from_frame(
+    frame: pd.DataFrame,
+    x: Sequence[str],
+    y: Union[str, Sequence[str]],
+    task: Optional[str] = None,
+) -> TensorDataset:
+    """A dataset from columns of a DataFrame (how R users bring their own data.frame)."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"`frame` must be a pandas DataFrame, got {type(frame).__name__}")
+    x = [x] if isinstance(x, str) else list(x)
+    y_cols = [y] if isinstance(y, str) else list(y)
+    missing = [c for c in x + y_cols if c not in frame.columns]
+    if missing:
+        raise ValueError(f"columns not found in `frame`: {missing}; it has {list(frame.columns)}")
+    if not x:
+        raise ValueError("`x` must name at least one column")
+    target = frame[y_cols]
+    if len(y_cols) == 1:
+        target = target.iloc[:, 0]
+        if isinstance(target.dtype, pd.CategoricalDtype) or target.dtype == object or target.dtype == bool:
+            # Factor-like labels become 0-based class codes in level order.
+            target = pd.Categorical(target).codes.astype(np.int64)
+            task = task or "classification"
+    x_values = frame[x].to_numpy(dtype=np.float32)
+    return TensorDataset(
+        x_values, np.asarray(target), task=task, feature_names=x, target_names=None if task == "classification" else y_cols
+    )
+
+
+class BatchIterator:
+    """Mini-batches sliced from in-memory tensors: one ``randperm`` per epoch, no collate.
+
+    The tutorial's DataLoader calls ``__getitem__`` per sample and stacks the results, which
+    costs about twice the training step for small models; slicing costs almost nothing.
+    """
+
+    def __init__(
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        batch_size: int,
+        shuffle: bool = True,
+        drop_last: bool = False,
+        generator: Optional[torch.Generator] = None,
+    ) -> None:
+        if len(x) != len(y):
+            raise ValueError(f"`x` has {len(x)} rows but `y` has {len(y)}: they must match")
+        self.x = x
+        self.y = y
+        self.batch_size = _check_positive_int(batch_size, "batch_size")
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self.generator = generator
+
+    def __len__(self) -> int:
+        n = len(self.x)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        n = len(self.x)
+        if self.shuffle:
+            order = torch.randperm(n, generator=self.generator, device="cpu")
+            if self.x.device.type != "cpu":
+                order = order.to(self.x.device)
+            x, y = self.x[order], self.y[order]  # one gather per epoch, then views
+        else:
+            x, y = self.x, self.y
+        stop = (n // self.batch_size) * self.batch_size if self.drop_last else n
+        for start in range(0, stop, self.batch_size):
+            yield x[start:start + self.batch_size], y[start:start + self.batch_size]
+
+
+def batches(
+    data: TensorDataset,
+    batch_size: int,
+    shuffle: bool = True,
+    drop_last: bool = False,
+    seed: Optional[int] = None,
+) -> BatchIterator:
+    """A :class:`BatchIterator` over a dataset; ``seed`` fixes the shuffling order."""
+    if not hasattr(data, "x") or not hasattr(data, "y"):
+        raise TypeError("`data` must be a learntorch dataset with `.x` and `.y` tensors")
+    return BatchIterator(data.x, data.y, batch_size, shuffle, drop_last, _generator(seed))
+
+
+def train_val_split(
+    dataset: TensorDataset, fraction: float = 0.2, seed: Optional[int] = None
+) -> tuple[TensorDataset, TensorDataset]:
+    """Split into (train, valid); ``fraction`` of the rows, chosen at random, go to valid."""
+    if not isinstance(dataset, TensorDataset):
+        raise TypeError("`dataset` must be a learntorch dataset (e.g. from continuous_xor or digits)")
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
+        raise ValueError(f"`fraction` must be a number strictly between 0 and 1, got {fraction!r}")
+    n = len(dataset)
+    n_valid = int(round(n * fraction))
+    if n_valid == 0 or n_valid == n:
+        raise ValueError(f"`fraction`={fraction} leaves an empty split of a dataset of {n} rows")
+    order = torch.randperm(n, generator=_generator(seed))
+    return dataset.subset(order[n_valid:]), dataset.subset(order[:n_valid])

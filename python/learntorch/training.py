@@ -1,0 +1,487 @@
+"""``fit``: the training loop, its ``History`` and its callbacks.
+
+One step is the tutorial's five: slice a batch, forward, loss, zero the gradients, backward,
+step. Gradients are zeroed every step (one source tutorial zeroes them once per epoch, which
+sums gradients across the epoch). Batches are sliced from tensors already on the device.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import sys
+import threading
+from collections import defaultdict
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from .data import BatchIterator, TensorDataset, _check_positive_int, _generator
+from .devices import resolve_device, threads
+from .evaluation import _accuracy, _logits, _split, model_task
+from .losses import BINARY_LOSSES, CLASSIFICATION_LOSSES, _fast_bce, bernoulli_nll_bce, cross_entropy, get_loss, mse
+
+__all__ = ["fit", "History", "Callback", "EarlyStopping", "KeepBestWeights", "TrainingDiverged", "make_optimizer"]
+
+_OPTIMIZERS = {
+    "sgd": torch.optim.SGD,
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "rmsprop": torch.optim.RMSprop,
+    "adagrad": torch.optim.Adagrad,
+}
+_DEFAULT_LR = {"sgd": 0.1, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-2, "adagrad": 1e-2}
+
+# Models up to this many parameters train faster on one CPU thread than on several.
+_TINY_MODEL_PARAMS = 50_000
+
+
+class TrainingDiverged(FloatingPointError, ValueError):
+    """The training loss became NaN or infinite."""
+
+
+class History:
+    """What ``fit`` measured, one record per completed epoch.
+
+    ``history["train_loss"]`` gives a metric's values; ``to_frame()`` gives the tidy frame
+    (epoch, split, metric, value) that both languages plot.
+    """
+
+    def __init__(self, params: Optional[dict] = None) -> None:
+        self.records: List[Dict[str, float]] = []
+        self.params: dict = dict(params or {})
+        self.stopped_early = False
+        self.interrupted = False
+        self.stop_reason: Optional[str] = None
+
+    def append(self, record: Dict[str, float]) -> None:
+        self.records.append(dict(record))
+
+    @property
+    def epochs(self) -> int:
+        return len(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    @property
+    def metrics(self) -> List[str]:
+        names: List[str] = []
+        for rec in self.records:
+            names += [k for k in rec if k != "epoch" and k not in names]
+        return names
+
+    def __getitem__(self, metric: str) -> List[float]:
+        if metric not in self.metrics:
+            raise KeyError(f"no metric {metric!r} in this history; it has {self.metrics}")
+        return [rec.get(metric, math.nan) for rec in self.records]
+
+    def last(self) -> Dict[str, float]:
+        return dict(self.records[-1]) if self.records else {}
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy frame: one row per (epoch, split, metric), split in {train, valid}."""
+        rows = []
+        for rec in self.records:
+            for key, value in rec.items():
+                if key == "epoch":
+                    continue
+                split, metric = key.split("_", 1)
+                rows.append((rec["epoch"], split, metric, float(value)))
+        frame = pd.DataFrame(rows, columns=["epoch", "split", "metric", "value"])
+        frame["epoch"] = frame["epoch"].astype("int64")
+        return frame
+
+    def __repr__(self) -> str:
+        status = " (interrupted)" if self.interrupted else " (stopped early)" if self.stopped_early else ""
+        last = ", ".join(f"{k}={v:.4g}" for k, v in self.last().items() if k != "epoch")
+        return f"History({self.epochs} epochs{status}: {last})"
+
+
+class Callback:
+    """Hooks ``fit`` calls; set ``state.stop_training = True`` to stop after this epoch."""
+
+    def on_train_begin(self, state: "TrainingState") -> None:
+        pass
+
+    def on_epoch_end(self, state: "TrainingState") -> None:
+        pass
+
+    def on_train_end(self, state: "TrainingState") -> None:
+        pass
+
+
+class TrainingState:
+    """What callbacks see: the model, the history, the current epoch and its logs."""
+
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, history: History) -> None:
+        self.model = model
+        self.optimizer = optimizer
+        self.history = history
+        self.epoch = 0
+        self.logs: Dict[str, float] = {}
+        self.stop_training = False
+        self.stop_reason: Optional[str] = None
+
+
+def _monitor_mode(monitor: str, mode: str) -> str:
+    if mode == "auto":
+        return "max" if "accuracy" in monitor else "min"
+    if mode not in ("min", "max"):
+        raise ValueError(f"`mode` must be 'auto', 'min' or 'max', got {mode!r}")
+    return mode
+
+
+def _snapshot(model: nn.Module) -> Dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+class KeepBestWeights(Callback):
+    """Remember the weights of the best epoch by ``monitor`` and load them when training ends."""
+
+    def __init__(self, monitor: str = "valid_loss", mode: str = "auto") -> None:
+        self.monitor = monitor
+        self.mode = _monitor_mode(monitor, mode)
+        self.best: Optional[float] = None
+        self.best_epoch: Optional[int] = None
+        self._weights: Optional[Dict[str, torch.Tensor]] = None
+
+    def _better(self, value: float, margin: float = 0.0) -> bool:
+        if self.best is None:
+            return True
+        return value < self.best - margin if self.mode == "min" else value > self.best + margin
+
+    def on_train_begin(self, state: TrainingState) -> None:
+        self.best, self.best_epoch, self._weights = None, None, None
+
+    def on_epoch_end(self, state: TrainingState) -> None:
+        if self.monitor not in state.logs:
+            raise ValueError(f"cannot monitor {self.monitor!r}: this run logs {sorted(state.logs)} "
+                             "(pass `valid` to fit for valid_* metrics)")
+        if self._better(state.logs[self.monitor]):
+            self.best, self.best_epoch = state.logs[self.monitor], state.epoch
+            self._weights = _snapshot(state.model)
+
+    def on_train_end(self, state: TrainingState) -> None:
+        if self._weights is not None:
+            state.model.load_state_dict(self._weights)
+            state.history.params["best_epoch"] = self.best_epoch
+
+
+class EarlyStopping(KeepBestWeights):
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+
+    With ``restore_best_weights=True`` (the default) the model ends with its best epoch's weights.
+    """
+
+    def __init__(self, monitor: str = "valid_loss", patience: int = 5, min_delta: float = 0.0,
+                 mode: str = "auto", restore_best_weights: bool = True) -> None:
+        super().__init__(monitor, mode)
+        self.patience = _check_positive_int(patience, "patience")
+        if min_delta < 0:
+            raise ValueError(f"`min_delta` must be >= 0, got {min_delta}")
+        self.min_delta = float(min_delta)
+        self.restore_best_weights = restore_best_weights
+        self.wait = 0
+
+    def on_train_begin(self, state: TrainingState) -> None:
+        super().on_train_begin(state)
+        self.wait = 0
+
+    def on_epoch_end(self, state: TrainingState) -> None:
+        if self.monitor not in state.logs:
+            raise ValueError(f"cannot monitor {self.monitor!r}: this run logs {sorted(state.logs)} "
+                             "(pass `valid` to fit for valid_* metrics)")
+        value = state.logs[self.monitor]
+        if self._better(value, self.min_delta):
+            self.best, self.best_epoch, self.wait = value, state.epoch, 0
+            if self.restore_best_weights:
+                self._weights = _snapshot(state.model)
+        else:
+            self.wait += 1
+            if self.wait >= self.patience:
+                state.stop_training = True
+                state.stop_reason = (f"early stopping: {self.monitor} did not improve for {self.patience} "
+                                     f"epochs (best {self.best:.4g} at epoch {self.best_epoch})")
+
+    def on_train_end(self, state: TrainingState) -> None:
+        if self.restore_best_weights:
+            super().on_train_end(state)
+
+
+class _FunctionCallback(Callback):
+    """A plain function ``f(epoch, logs)`` run after each epoch; returning True stops training."""
+
+    def __init__(self, fn: Callable[[int, Dict[str, float]], Any]) -> None:
+        self.fn = fn
+
+    def on_epoch_end(self, state: TrainingState) -> None:
+        if self.fn(state.epoch, dict(state.logs)) is True:
+            state.stop_training = True
+            state.stop_reason = "stopped by a callback"
+
+
+class _InterruptGuard:
+    """Turn the first Ctrl-C into a request to stop after the current step.
+
+    Stopping between steps (never inside ``optimizer.step()``) leaves the model with the
+    weights of the last completed step. A second Ctrl-C raises at once. reticulate delivers
+    R's interrupts to this same handler.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous = None
+
+    def _handler(self, signum, frame) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self) -> "_InterruptGuard":
+        if threading.current_thread() is threading.main_thread():
+            try:
+                self._previous = signal.signal(signal.SIGINT, self._handler)
+            except (ValueError, OSError):  # embedded interpreters may refuse
+                self._previous = None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def make_optimizer(model: nn.Module, optimizer: Union[str, torch.optim.Optimizer, Callable] = "sgd",
+                   lr: Optional[float] = None, weight_decay: float = 0.0, **kwargs: Any) -> torch.optim.Optimizer:
+    """An optimizer over ``model``'s parameters from a name, a class, or an existing optimizer."""
+    if isinstance(optimizer, torch.optim.Optimizer):
+        if lr is not None:
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+        return optimizer
+    if lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0 or not math.isfinite(lr)):
+        raise ValueError(f"`lr` must be a positive number, got {lr!r}")
+    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or weight_decay < 0:
+        raise ValueError(f"`weight_decay` must be a non-negative number, got {weight_decay!r}")
+    if isinstance(optimizer, str):
+        key = optimizer.lower()
+        if key not in _OPTIMIZERS:
+            raise ValueError(f"`optimizer` must be one of {sorted(_OPTIMIZERS)} or a torch optimizer, got {optimizer!r}")
+        lr = _DEFAULT_LR[key] if lr is None else lr
+        return _OPTIMIZERS[key](model.parameters(), lr=lr, weight_decay=weight_decay, **kwargs)
+    if callable(optimizer):
+        extra = {} if lr is None else {"lr": lr}
+        return optimizer(model.parameters(), weight_decay=weight_decay, **extra, **kwargs)
+    raise TypeError(f"`optimizer` must be a name, an optimizer class or an optimizer, got {type(optimizer).__name__}")
+
+
+def _show_progress(progress: Union[bool, str]) -> bool:
+    if progress == "auto":
+        # Off under pytest and knitr and whenever stderr is not a terminal (logs, CI, R).
+        if "PYTEST_CURRENT_TEST" in os.environ or os.environ.get("LEARNTORCH_PROGRESS") == "0":
+            return False
+        stream = sys.stderr
+        return bool(getattr(stream, "isatty", lambda: False)())
+    if not isinstance(progress, bool):
+        raise ValueError(f"`progress` must be True, False or 'auto', got {progress!r}")
+    return progress
+
+
+def _resolve_loss(loss, model: nn.Module, train: TensorDataset, width: int):
+    if loss is None:
+        if model_task(model) == "regression" or train.task == "regression":
+            return mse
+        return bernoulli_nll_bce if width == 1 else cross_entropy
+    return get_loss(loss)
+
+
+def _check_targets(loss_fn, y: torch.Tensor, width: int, name: str) -> None:
+    if loss_fn in BINARY_LOSSES:
+        bad = (y != 0) & (y != 1)
+        if bad.any():
+            raise ValueError(f"labels in `{name}` must be 0 or 1 for a Bernoulli loss; found {y[bad][0].item()!r}")
+    elif loss_fn is cross_entropy:
+        if y.is_floating_point() or (y < 0).any() or (y >= width).any():
+            raise ValueError(f"labels in `{name}` must be integers 0..{width - 1} for cross-entropy "
+                             f"(the model has {width} outputs)")
+
+
+def _as_dataset(data: Any, name: str) -> TensorDataset:
+    if isinstance(data, TensorDataset):
+        return data
+    if isinstance(data, tuple) and len(data) == 2:
+        return TensorDataset(data[0], data[1])
+    if hasattr(data, "x") and hasattr(data, "y"):
+        return TensorDataset(data.x, data.y)
+    raise TypeError(f"`{name}` must be a learntorch dataset or an (x, y) pair, got {type(data).__name__}")
+
+
+def _place(t: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """Move a whole tensor to ``device`` once, if it fits in a third of the free memory."""
+    if device.type != "cuda":
+        return t.to(device)
+    free, _ = torch.cuda.mem_get_info(device)
+    return t.to(device) if t.element_size() * t.numel() < free / 3 else t
+
+
+def fit(
+    model: nn.Module,
+    train: Union[TensorDataset, tuple],
+    *,
+    epochs: int,
+    batch_size: int = 128,
+    loss: Union[str, Callable, None] = None,
+    optimizer: Union[str, torch.optim.Optimizer, Callable] = "sgd",
+    lr: Optional[float] = None,
+    weight_decay: float = 0.0,
+    valid: Union[TensorDataset, tuple, None] = None,
+    device: Union[str, torch.device, None] = "auto",
+    seed: Optional[int] = None,
+    callbacks: Iterable[Union[Callback, Callable]] = (),
+    progress: Union[bool, str] = "auto",
+    shuffle: bool = True,
+    num_threads: Union[int, str, None] = "auto",
+) -> History:
+    """Train ``model`` on ``train`` for ``epochs`` epochs; returns a :class:`History`.
+
+    ``loss`` is a name (``"bce"``, ``"cross_entropy"``, ``"mse"``, the three Bernoulli
+    variants...) or a callable; None picks BCE for one-logit classifiers, cross-entropy for
+    several logits and MSE for regression. ``optimizer`` is a name (``"sgd"``, ``"adam"``...)
+    with ``lr`` (default 0.1 for SGD, 1e-3 for Adam) and ``weight_decay``, or an optimizer.
+    ``seed`` fixes the shuffling order. ``num_threads="auto"`` trains tiny models on one CPU
+    thread and restores the caller's setting afterwards.
+
+    Ctrl-C stops after the current step and returns the history so far
+    (``history.interrupted``). A non-finite loss raises :class:`TrainingDiverged` naming the
+    epoch, and leaves the last finite weights in the model.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"`model` must be a torch.nn.Module, got {type(model).__name__}")
+    train = _as_dataset(train, "train")
+    valid = _as_dataset(valid, "valid") if valid is not None else None
+    if isinstance(epochs, float) and epochs.is_integer():
+        epochs = int(epochs)
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"`epochs` must be a non-negative integer, got {epochs!r}")
+    batch_size = _check_positive_int(batch_size, "batch_size")
+    if len(train) == 0:
+        raise ValueError("`train` is empty")
+    dev = resolve_device(device)
+    callbacks = [cb if isinstance(cb, Callback) else _FunctionCallback(cb) if callable(cb) else None for cb in callbacks]
+    if any(cb is None for cb in callbacks):
+        raise TypeError("each of `callbacks` must be a learntorch Callback or a function f(epoch, logs)")
+    show = _show_progress(progress)
+    n_params = sum(p.numel() for p in model.parameters())
+    if num_threads == "auto":
+        num_threads = 1 if dev.type == "cpu" and n_params <= _TINY_MODEL_PARAMS else None
+
+    model.to(dev)
+    with torch.no_grad():
+        # One sample tells the output width, and checks the input width against the model.
+        width = model(train.x[:1].to(dev)).reshape(1, -1).shape[1]
+    loss_fn = _resolve_loss(loss, model, train, width)
+    _check_targets(loss_fn, train.y, width, "train")
+    if valid is not None:
+        _check_targets(loss_fn, valid.y, width, "valid")
+    step_loss = _fast_bce if loss_fn in BINARY_LOSSES else loss_fn  # labels checked above
+    is_classifier = loss_fn in CLASSIFICATION_LOSSES
+    opt = make_optimizer(model, optimizer, lr, weight_decay)
+
+    history = History(dict(epochs=epochs, batch_size=batch_size, optimizer=type(opt).__name__,
+                           lr=opt.param_groups[0]["lr"], weight_decay=weight_decay,
+                           loss=getattr(loss_fn, "__name__", type(loss_fn).__name__), device=str(dev), seed=seed))
+    state = TrainingState(model, opt, history)
+    x_dev, y_dev = _place(train.x, dev), _place(train.y, dev)
+    if y_dev.is_floating_point() and y_dev.ndim == 1 and width == 1 and not is_classifier:
+        y_dev = y_dev.unsqueeze(1)  # (N,) -> (N, 1) to match a one-output regressor
+    loader = BatchIterator(x_dev, y_dev, batch_size, shuffle=shuffle, generator=_generator(seed))
+
+    bar = None
+    if show:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=epochs, desc="fit", unit="epoch", leave=True)
+
+    with threads(num_threads), _InterruptGuard() as guard:
+        try:
+            for cb in callbacks:
+                cb.on_train_begin(state)
+            model.train()
+            for epoch in range(1, epochs + 1):
+                start_weights = _snapshot(model) if n_params <= 10_000_000 else None
+                loss_sum = torch.zeros((), device=dev)
+                correct = torch.zeros((), device=dev, dtype=torch.long)
+                seen = 0
+                for xb, yb in loader:
+                    if xb.device != dev:
+                        xb, yb = xb.to(dev, non_blocking=True), yb.to(dev, non_blocking=True)
+                    out = model(xb)                  # (B, width)
+                    batch_loss = step_loss(out, yb)  # scalar
+                    opt.zero_grad(set_to_none=True)
+                    batch_loss.backward()
+                    opt.step()
+                    with torch.no_grad():
+                        loss_sum += batch_loss.detach() * len(xb)
+                        if is_classifier:
+                            pred = (out.reshape(-1) > 0).long() if width == 1 else out.argmax(dim=1)
+                            correct += (pred == yb.reshape(-1)).sum()
+                    seen += len(xb)
+                    if guard.requested:
+                        break
+                train_loss = (loss_sum / max(seen, 1)).item()
+                if not math.isfinite(train_loss):
+                    # The weights of the last step may be finite (the loss overflowed first); if
+                    # not, fall back to this epoch's starting weights, which were finite.
+                    finite = all(torch.isfinite(p).all() for p in model.parameters())
+                    if not finite and start_weights is not None:
+                        model.load_state_dict(start_weights)
+                    raise TrainingDiverged(
+                        f"training loss became {train_loss} in epoch {epoch}; the model keeps its last finite "
+                        f"weights. Try a smaller `lr` (now {history.params['lr']}) or check the inputs for huge values."
+                    )
+                if guard.requested:
+                    history.interrupted = True
+                    history.stop_reason = f"interrupted during epoch {epoch}"
+                    break
+                logs: Dict[str, float] = {"epoch": epoch, "train_loss": train_loss}
+                if is_classifier:
+                    logs["train_accuracy"] = correct.item() / max(seen, 1)
+                if valid is not None:
+                    logs.update(_validate(model, valid, loss_fn, is_classifier))
+                    model.train()
+                history.append(logs)
+                state.epoch, state.logs = epoch, {k: v for k, v in logs.items() if k != "epoch"}
+                for cb in callbacks:
+                    cb.on_epoch_end(state)
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix({k: f"{v:.4f}" for k, v in state.logs.items()}, refresh=False)
+                if state.stop_training:
+                    history.stopped_early = True
+                    history.stop_reason = state.stop_reason
+                    break
+        except KeyboardInterrupt:
+            history.interrupted = True
+            history.stop_reason = "interrupted"
+        finally:
+            if bar is not None:
+                bar.close()
+        for cb in callbacks:
+            cb.on_train_end(state)
+    model.eval()
+    return history
+
+
+def _validate(model: nn.Module, valid: TensorDataset, loss_fn, is_classifier: bool) -> Dict[str, float]:
+    logits = _logits(model, valid.x)
+    y = valid.y
+    if logits.shape[1] == 1 and y.ndim == 1 and not is_classifier:
+        y = y.unsqueeze(1)
+    with torch.inference_mode():
+        out = {"valid_loss": float(loss_fn(logits, y))}
+        if is_classifier:
+            out["valid_accuracy"] = _accuracy(logits, y)
+    return out
