@@ -34,6 +34,18 @@ from .losses import (
 from .models import MLP, ConvNet, LinearRegression, LogisticRegression, SimpleClassifier, SoftmaxRegression
 from .plotting import plot_benchmark, plot_confusion, plot_decision_boundary, plot_history, plot_samples
 from .training import Callback, EarlyStopping, History, KeepBestWeights, TrainingDiverged, fit, make_optimizer
+from . import images, plotting_images
+from .images import (
+    ImageDataset,
+    cifar10,
+    digits,
+    fashion_mnist,
+    image_frame,
+    mnist,
+    read_cifar10_binary,
+    read_idx,
+)
+from .plotting_images import plot_images
 
 __all__ = [
     "__version__",
@@ -54,6 +66,10 @@ __all__ = [
     "default_device", "resolve_device", "device_info", "seed_everything", "benchmark_matmul", "threads",
     # plotting
     "plot_samples", "plot_decision_boundary", "plot_history", "plot_confusion", "plot_benchmark",
+    # images
+    "ImageDataset", "digits", "read_idx", "read_cifar10_binary", "mnist", "fashion_mnist", "cifar10",
+    "image_frame", "plot_images",
     # modules
     "data", "models", "losses", "training", "evaluation", "checkpoints", "devices", "plotting",
+    "images", "plotting_images",
 ]

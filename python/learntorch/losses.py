@@ -57,11 +57,6 @@ def bernoulli_nll_bce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tens
     return F.binary_cross_entropy_with_logits(logits, targets.to(logits.dtype))
 
 
-def _fast_bce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    # Training-loop variant: fit validates labels once up front instead of every step.
-    return F.binary_cross_entropy_with_logits(logits.reshape(-1), targets.reshape(-1).to(logits.dtype))
-
-
 def mse(predictions: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Mean squared error; a (N, 1) prediction is matched to (N,) targets."""
     if predictions.ndim == 2 and predictions.shape[1] == 1 and targets.ndim == 1:
@@ -89,7 +84,7 @@ LOSSES: dict[str, LossFn] = {
 }
 
 # Losses whose targets are binary labels, and those that classify at all (for accuracy).
-BINARY_LOSSES = {bernoulli_nll_bce, bernoulli_nll_manual, bernoulli_nll_distribution, _fast_bce}
+BINARY_LOSSES = {bernoulli_nll_bce, bernoulli_nll_manual, bernoulli_nll_distribution}
 CLASSIFICATION_LOSSES = BINARY_LOSSES | {cross_entropy}
 
 

@@ -7,6 +7,7 @@ more precise than a sigmoid layer followed by a log.
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Dict, Sequence, Type
 
 import torch
@@ -66,8 +67,8 @@ class _Recorded(nn.Module):
     def _check_input(self, x: torch.Tensor) -> None:
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"model input must be a torch.Tensor, got {type(x).__name__}")
-        width = x[0].numel() if x.ndim > 1 else x.numel()
-        if x.ndim < 2 or width != self.in_features:
+        # From the shape alone: indexing x[0] would dispatch an op on every forward.
+        if x.ndim < 2 or math.prod(x.shape[1:]) != self.in_features:
             raise ValueError(
                 f"{type(self).__name__} expects inputs with {self.in_features} features per row, "
                 f"got a tensor of shape {tuple(x.shape)}"

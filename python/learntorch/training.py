@@ -18,12 +18,13 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Unio
 import numpy as np
 import pandas as pd
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .data import BatchIterator, TensorDataset, _check_positive_int, _generator
 from .devices import resolve_device, threads
 from .evaluation import _accuracy, _logits, _split, model_task
-from .losses import BINARY_LOSSES, CLASSIFICATION_LOSSES, _fast_bce, bernoulli_nll_bce, cross_entropy, get_loss, mse
+from .losses import BINARY_LOSSES, CLASSIFICATION_LOSSES, bernoulli_nll_bce, cross_entropy, get_loss, mse
 
 __all__ = ["fit", "History", "Callback", "EarlyStopping", "KeepBestWeights", "TrainingDiverged", "make_optimizer"]
 
@@ -387,7 +388,7 @@ def fit(
     _check_targets(loss_fn, train.y, width, "train")
     if valid is not None:
         _check_targets(loss_fn, valid.y, width, "valid")
-    step_loss = _fast_bce if loss_fn in BINARY_LOSSES else loss_fn  # labels checked above
+    step_loss = loss_fn
     is_classifier = loss_fn in CLASSIFICATION_LOSSES
     opt = make_optimizer(model, optimizer, lr, weight_decay)
 
@@ -398,6 +399,12 @@ def fit(
     x_dev, y_dev = _place(train.x, dev), _place(train.y, dev)
     if y_dev.is_floating_point() and y_dev.ndim == 1 and width == 1 and not is_classifier:
         y_dev = y_dev.unsqueeze(1)  # (N,) -> (N, 1) to match a one-output regressor
+    if loss_fn in BINARY_LOSSES:
+        # Cast and shape the labels once, as (N, 1) floats, so each step's loss needs no views.
+        y_dev = y_dev.float().reshape(-1, 1) if width == 1 else y_dev.float()
+        if loss_fn is bernoulli_nll_bce:
+            step_loss = F.binary_cross_entropy_with_logits  # labels were checked above
+    move = x_dev.device != dev  # data too big for the GPU moves batch by batch
     loader = BatchIterator(x_dev, y_dev, batch_size, shuffle=shuffle, generator=_generator(seed))
 
     bar = None
@@ -412,26 +419,27 @@ def fit(
             model.train()
             for epoch in range(1, epochs + 1):
                 start_weights = _snapshot(model) if n_params <= 10_000_000 else None
-                loss_sum = torch.zeros((), device=dev)
-                correct = torch.zeros((), device=dev, dtype=torch.long)
-                seen = 0
+                # Per step only references are kept; sums and accuracy are one pass per epoch.
+                outs: List[torch.Tensor] = []
+                targets: List[torch.Tensor] = []
+                losses: List[torch.Tensor] = []
+                last_size = 0
                 for xb, yb in loader:
-                    if xb.device != dev:
+                    if move:
                         xb, yb = xb.to(dev, non_blocking=True), yb.to(dev, non_blocking=True)
                     out = model(xb)                  # (B, width)
                     batch_loss = step_loss(out, yb)  # scalar
                     opt.zero_grad(set_to_none=True)
                     batch_loss.backward()
                     opt.step()
-                    with torch.no_grad():
-                        loss_sum += batch_loss.detach() * len(xb)
-                        if is_classifier:
-                            pred = (out.reshape(-1) > 0).long() if width == 1 else out.argmax(dim=1)
-                            correct += (pred == yb.reshape(-1)).sum()
-                    seen += len(xb)
+                    losses.append(batch_loss.detach())
+                    last_size = len(xb)
+                    if is_classifier:
+                        outs.append(out.detach())
+                        targets.append(yb)
                     if guard.requested:
                         break
-                train_loss = (loss_sum / max(seen, 1)).item()
+                train_loss, train_acc = _epoch_metrics(losses, outs, targets, loader.batch_size, last_size, width)
                 if not math.isfinite(train_loss):
                     # The weights of the last step may be finite (the loss overflowed first); if
                     # not, fall back to this epoch's starting weights, which were finite.
@@ -448,7 +456,7 @@ def fit(
                     break
                 logs: Dict[str, float] = {"epoch": epoch, "train_loss": train_loss}
                 if is_classifier:
-                    logs["train_accuracy"] = correct.item() / max(seen, 1)
+                    logs["train_accuracy"] = train_acc
                 if valid is not None:
                     logs.update(_validate(model, valid, loss_fn, is_classifier))
                     model.train()
@@ -473,6 +481,23 @@ def fit(
             cb.on_train_end(state)
     model.eval()
     return history
+
+
+def _epoch_metrics(losses: List[torch.Tensor], outs: List[torch.Tensor], targets: List[torch.Tensor],
+                   batch_size: int, last_size: int, width: int) -> tuple[float, float]:
+    """Sample-weighted mean loss and running accuracy of one epoch's steps."""
+    if not losses:
+        return math.nan, math.nan
+    stacked = torch.stack(losses)  # (steps,)
+    sizes = torch.full_like(stacked, float(batch_size))
+    sizes[-1] = last_size  # only the last batch may be short
+    train_loss = ((stacked * sizes).sum() / sizes.sum()).item()
+    if not outs:
+        return train_loss, math.nan
+    logits = torch.cat(outs)  # (N, width)
+    y = torch.cat(targets).reshape(-1)
+    pred = (logits.reshape(-1) > 0).to(y.dtype) if width == 1 else logits.argmax(dim=1)
+    return train_loss, (pred == y).sum().item() / len(y)
 
 
 def _validate(model: nn.Module, valid: TensorDataset, loss_fn, is_classifier: bool) -> Dict[str, float]:

@@ -1,0 +1,50 @@
+# learntorch: `make demo` runs the main job, `make test` runs every suite. Both set up first.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+ROOT := $(CURDIR)
+PY := $(ROOT)/.venv/bin/python
+export RETICULATE_PYTHON := $(PY)
+export R_LIBS := $(ROOT)/.r-lib
+export MPLBACKEND := Agg
+# Tiny models: keep OpenMP from spinning on the second core (see devices.threads).
+export OMP_WAIT_POLICY := PASSIVE
+
+.PHONY: setup setup-python setup-r demo test test-python test-r check-r test-site site bench clean
+
+setup:
+	@bash tools/setup.sh all
+
+setup-python:
+	@bash tools/setup.sh python
+
+setup-r:
+	@bash tools/setup.sh r
+
+demo: setup
+	$(PY) -m learntorch.demo --out out
+	Rscript tools/demo.R out
+
+test: setup test-python test-r check-r test-site
+	@echo "make test: all suites passed"
+
+test-python:
+	$(PY) -m pytest tests/python -q
+
+test-r:
+	Rscript tools/run_testthat.R
+
+check-r:
+	bash tools/check_r.sh
+
+test-site:
+	Rscript tools/render_site.R --check
+
+site: setup
+	Rscript tools/render_site.R
+
+bench: setup
+	$(PY) bench/fit_speed.py
+	Rscript bench/r_overhead.R
+
+clean:
+	rm -rf out _site learntorch.Rcheck learntorch_*.tar.gz

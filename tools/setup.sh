@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh Debian machine: R from Debian, a Python venv at .venv with the
+# pinned development dependencies, and the R package installed into .r-lib.
+# Quick when already done: each step checks before it works.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+what="${1:-all}"   # all | python | r
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+R_DEBS="r-base-core r-base-dev r-cran-reticulate r-cran-ggplot2 r-cran-testthat r-cran-knitr \
+r-cran-rmarkdown r-cran-roxygen2 r-cran-png pandoc"
+
+apt_r() {
+  missing=""
+  for p in $R_DEBS; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+  done
+  if [ -n "$missing" ]; then
+    echo "setup: installing Debian packages:$missing"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  fi
+}
+
+python_env() {
+  if [ ! -x .venv/bin/python ]; then
+    echo "setup: creating .venv"
+    python3 -m venv .venv
+  fi
+  # Re-install only when the requirements changed since the last successful install.
+  stamp=.venv/.learntorch-setup
+  want=$(cat pyproject.toml constraints.txt tools/setup.sh | sha1sum | cut -d' ' -f1)
+  if [ "$(cat $stamp 2>/dev/null)" != "$want" ]; then
+    echo "setup: installing Python dependencies into .venv"
+    .venv/bin/pip install -q --disable-pip-version-check -c constraints.txt \
+      torch==2.13.0 "numpy<2" "pandas<3" matplotlib tqdm scikit-learn pytest rpy2==3.5.17
+    .venv/bin/pip install -q --disable-pip-version-check -c constraints.txt --no-deps -e .
+    echo "$want" > $stamp
+  fi
+}
+
+r_package() {
+  mkdir -p .r-lib
+  # roxygen2 regenerates NAMESPACE and man/ from the R sources, then the package installs.
+  Rscript -e 'roxygen2::roxygenise(".", roclets = c("rd", "namespace"))' >/dev/null 2>&1 || \
+    Rscript -e 'roxygen2::roxygenise(".", roclets = c("rd", "namespace"))'
+  R CMD INSTALL --no-test-load --library=.r-lib . >/tmp/learntorch-r-install.log 2>&1 || {
+    cat /tmp/learntorch-r-install.log; exit 1; }
+}
+
+case "$what" in
+  python) python_env ;;
+  r) apt_r; r_package ;;
+  all) apt_r; python_env; r_package ;;
+  *) echo "usage: tools/setup.sh [all|python|r]"; exit 2 ;;
+esac
