@@ -118,6 +118,17 @@ def read_checkpoint(path: Union[str, os.PathLike]) -> Dict[str, Any]:
         raise FileNotFoundError(f"no checkpoint at `path`: {path}")
     if path.is_dir():
         raise IsADirectoryError(f"`path` is a directory, not a checkpoint file: {path}")
+    corrupt = f"{path} is not a readable checkpoint (truncated or corrupt file, or not made by learntorch.save)"
+    # learntorch.save always writes torch's zip format. Anything else is damaged or foreign and
+    # never reaches the unpickler; inside the zip, every record's CRC-32 is checked, because
+    # torch itself reads flipped bytes in tensor data without noticing.
+    try:
+        with zipfile.ZipFile(path) as archive:
+            damaged = archive.testzip()
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError) as exc:
+        raise ValueError(f"{corrupt}: {exc}") from exc
+    if damaged is not None:
+        raise ValueError(f"{corrupt}: the record {damaged!r} fails its checksum")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
@@ -125,8 +136,8 @@ def read_checkpoint(path: Union[str, os.PathLike]) -> Dict[str, Any]:
             f"refused to load {path}: it carries pickled Python objects that could run code, and "
             "learntorch loads only tensors and plain data (weights_only=True)"
         ) from exc
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as exc:
-        raise ValueError(f"{path} is not a readable checkpoint (truncated or corrupt file): {exc}") from exc
+    except Exception as exc:  # torch reports damage as RuntimeError, KeyError, EOFError...
+        raise ValueError(f"{corrupt}: {type(exc).__name__}: {exc}") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"{path} is a torch file but not a learntorch checkpoint (made by learntorch.save)")
     if payload.get("format_version", 0) > FORMAT_VERSION:

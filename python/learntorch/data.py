@@ -99,8 +99,8 @@ class TensorDataset(torch.utils.data.Dataset):
             raise ValueError(f"`x` must have at least 2 dimensions (N x features), got shape {tuple(x.shape)}")
         if len(x) != len(y):
             raise ValueError(f"`x` has {len(x)} rows but `y` has {len(y)}: they must match")
-        if not x.is_floating_point():
-            x = x.float()
+        if not x.is_floating_point() or x.dtype == torch.float64:
+            x = x.to(torch.get_default_dtype())  # numpy/pandas/R hand over float64; models are float32
         if task is None:
             task = "regression" if y.is_floating_point() else "classification"
         if task not in ("classification", "regression"):
@@ -112,8 +112,8 @@ class TensorDataset(torch.utils.data.Dataset):
                 y = y.long()
             if (y < 0).any():
                 raise ValueError("class labels in `y` must be 0, 1, 2, ...: found a negative label")
-        elif not y.is_floating_point():
-            y = y.float()
+        elif not y.is_floating_point() or y.dtype == torch.float64:
+            y = y.to(torch.get_default_dtype())
         self.x = x
         self.y = y
         self.task = task

@@ -4,7 +4,7 @@ and confusion counts, each returned as numbers or a tidy DataFrame.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
+from typing import Callable, Dict, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
@@ -61,8 +61,11 @@ def _device_of(model: nn.Module) -> torch.device:
 
 def _logits(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """Raw model outputs for all of ``x``, on the CPU, in eval mode, without autograd."""
-    if not x.is_floating_point():
-        x = x.float()
+    # Inputs take the model's dtype: numpy and pandas hand over float64, the weights are float32.
+    param = next(model.parameters(), None)
+    dtype = param.dtype if param is not None and param.is_floating_point() else torch.float32
+    if x.dtype != dtype:
+        x = x.to(dtype)
     if torch.isnan(x).any():
         raise ValueError("`x` contains NaN values")
     device = _device_of(model)
@@ -124,7 +127,7 @@ def _accuracy(logits: torch.Tensor, y: torch.Tensor) -> float:
     return (pred == y.reshape(-1).long()).sum().item() / len(pred)  # exact count / N, no float32 noise
 
 
-def evaluate(model: nn.Module, data: DataLike, loss=None) -> dict:
+def evaluate(model: nn.Module, data: DataLike, loss: Union[str, Callable, nn.Module, None] = None) -> Dict[str, float]:
     """``{"loss": ..., "accuracy": ...}`` on labelled data (accuracy for classifiers only)."""
     _check_model(model)
     x, y = _split(data)

@@ -197,13 +197,13 @@ def read_idx(images_path: PathLike, labels_path: PathLike, classes: Optional[Seq
     images = _read_idx_array(img_path, "images_path")
     labels = _read_idx_array(lab_path, "labels_path")
     if images.dtype != np.uint8 or images.ndim != 3:
-        raise ValueError(f"`images_path`: {str(img_path)!r} holds a {images.ndim}-d array of {images.dtype}; "
-                         "an IDX images file holds a 3-d array of unsigned bytes (magic 0x00000803). "
-                         "Were the images and labels paths swapped?")
+        hint = " Were the images and labels paths swapped?" if images.ndim == 1 else ""
+        raise ValueError(f"`images_path`: {str(img_path)!r} holds a {images.ndim}-d array of {images.dtype.name}; "
+                         f"an IDX images file holds a 3-d array of unsigned bytes (magic 0x00000803).{hint}")
     if labels.dtype != np.uint8 or labels.ndim != 1:
-        raise ValueError(f"`labels_path`: {str(lab_path)!r} holds a {labels.ndim}-d array of {labels.dtype}; "
-                         "an IDX labels file holds a 1-d array of unsigned bytes (magic 0x00000801). "
-                         "Were the images and labels paths swapped?")
+        hint = " Were the images and labels paths swapped?" if labels.ndim == 3 else ""
+        raise ValueError(f"`labels_path`: {str(lab_path)!r} holds a {labels.ndim}-d array of {labels.dtype.name}; "
+                         f"an IDX labels file holds a 1-d array of unsigned bytes (magic 0x00000801).{hint}")
     if len(images) != len(labels):
         raise ValueError(f"`images_path` holds {len(images)} images but `labels_path` holds {len(labels)} labels: "
                          "they must match (files from different sets?)")

@@ -70,7 +70,7 @@ class _Recorded(nn.Module):
         # From the shape alone: indexing x[0] would dispatch an op on every forward.
         if x.ndim < 2 or math.prod(x.shape[1:]) != self.in_features:
             raise ValueError(
-                f"{type(self).__name__} expects inputs with {self.in_features} features per row, "
+                f"{type(self).__name__} expects inputs `x` with {self.in_features} features per row, "
                 f"got a tensor of shape {tuple(x.shape)}"
             )
 

@@ -5,10 +5,13 @@ optional ``ax``, returns the Axes and never calls ``plt.show()``. R's ggplot2 tw
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # matplotlib is imported lazily, when something is drawn
+    from matplotlib.axes import Axes
 
 __all__ = [
     "TAB10",
@@ -34,7 +37,7 @@ def _frame(obj: Any, name: str, required: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
-def _axes(ax, figsize=(4, 4)):
+def _axes(ax: Optional["Axes"], figsize: tuple = (4, 4)) -> "Axes":
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -46,7 +49,7 @@ def _hex_to_rgb(colour: str) -> np.ndarray:
     return np.array([int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)])
 
 
-def plot_samples(data: Any, ax=None, title: str = "Dataset samples"):
+def plot_samples(data: Any, ax: Optional["Axes"] = None, title: str = "Dataset samples") -> "Axes":
     """Scatter of (x1, x2) coloured by label, as the XOR tutorial draws it."""
     frame = _frame(data, "data", ["x1", "x2", "label"])
     ax = _axes(ax)
@@ -61,7 +64,7 @@ def plot_samples(data: Any, ax=None, title: str = "Dataset samples"):
     return ax
 
 
-def plot_decision_boundary(grid: pd.DataFrame, data: Any = None, ax=None, title: str = "Decision boundary"):
+def plot_decision_boundary(grid: pd.DataFrame, data: Any = None, ax: Optional["Axes"] = None, title: str = "Decision boundary") -> "Axes":
     """The predicted probability as a C0 -> C1 colour blend, with the samples on top."""
     grid = _frame(grid, "grid", ["x1", "x2", "prob"])
     ax = _axes(ax)
@@ -86,7 +89,7 @@ def plot_decision_boundary(grid: pd.DataFrame, data: Any = None, ax=None, title:
     return ax
 
 
-def plot_history(history: Any, metric: str = "loss", ax=None, title: Optional[str] = None):
+def plot_history(history: Any, metric: str = "loss", ax: Optional["Axes"] = None, title: Optional[str] = None) -> "Axes":
     """One line per split (train C0, valid C1) of ``metric`` against the epoch."""
     frame = _frame(history, "history", ["epoch", "split", "metric", "value"])
     part = frame[frame["metric"] == metric]
@@ -104,7 +107,7 @@ def plot_history(history: Any, metric: str = "loss", ax=None, title: Optional[st
     return ax
 
 
-def plot_confusion(confusion: pd.DataFrame, ax=None, title: str = "Confusion matrix"):
+def plot_confusion(confusion: pd.DataFrame, ax: Optional["Axes"] = None, title: str = "Confusion matrix") -> "Axes":
     """Counts of (truth, prediction) as a heat map with the count written in each cell."""
     frame = _frame(confusion, "confusion", ["truth", "prediction", "count"])
     classes = sorted(set(frame["truth"]) | set(frame["prediction"]))
@@ -125,7 +128,7 @@ def plot_confusion(confusion: pd.DataFrame, ax=None, title: str = "Confusion mat
     return ax
 
 
-def plot_benchmark(bench: pd.DataFrame, ax=None, title: str = "Matrix multiplication"):
+def plot_benchmark(bench: pd.DataFrame, ax: Optional["Axes"] = None, title: str = "Matrix multiplication") -> "Axes":
     """GFLOP/s per device as bars (one bar per device and size)."""
     frame = _frame(bench, "bench", ["device", "n", "seconds", "gflops"])
     ax = _axes(ax, figsize=(5, 3.5))

@@ -294,10 +294,22 @@ def _show_progress(progress: Union[bool, str]) -> bool:
 
 def _resolve_loss(loss, model: nn.Module, train: TensorDataset, width: int):
     if loss is None:
-        if model_task(model) == "regression" or train.task == "regression":
+        # The model decides: labels that arrive as floats 0.0/1.0 (as R sends numbers) still
+        # train a classifier. Modules without a learntorch task fall back to the data's task.
+        task = getattr(model, "task", None) or ("regression" if train.task == "regression" else "binary")
+        if task == "regression":
             return mse
         return bernoulli_nll_bce if width == 1 else cross_entropy
     return get_loss(loss)
+
+
+def _integer_labels(data: TensorDataset, name: str) -> TensorDataset:
+    y = data.y
+    if not y.is_floating_point():
+        return data
+    if not torch.equal(y, y.round()):
+        raise ValueError(f"labels in `{name}` must be whole numbers 0, 1, ... for cross-entropy")
+    return TensorDataset(data.x, y.long(), task="classification", feature_names=data.feature_names)
 
 
 def _check_targets(loss_fn, y: torch.Tensor, width: int, name: str) -> None:
@@ -364,6 +376,11 @@ def fit(
         raise TypeError(f"`model` must be a torch.nn.Module, got {type(model).__name__}")
     train = _as_dataset(train, "train")
     valid = _as_dataset(valid, "valid") if valid is not None else None
+    for name, data in (("train", train), ("valid", valid)):
+        # A dataset's tensors can be changed after they were checked at construction.
+        for part, t in (("x", data.x), ("y", data.y)) if data is not None else ():
+            if t.is_floating_point() and not torch.isfinite(t).all():
+                raise ValueError(f"`{name}` has NaN or infinite values in its {part}")
     if isinstance(epochs, float) and epochs.is_integer():
         epochs = int(epochs)
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
@@ -385,6 +402,10 @@ def fit(
         # One sample tells the output width, and checks the input width against the model.
         width = model(train.x[:1].to(dev)).reshape(1, -1).shape[1]
     loss_fn = _resolve_loss(loss, model, train, width)
+    if loss_fn is cross_entropy:
+        # Whole-number float labels (from R or numpy) are class indices.
+        train = _integer_labels(train, "train")
+        valid = _integer_labels(valid, "valid") if valid is not None else None
     _check_targets(loss_fn, train.y, width, "train")
     if valid is not None:
         _check_targets(loss_fn, valid.y, width, "valid")
@@ -440,14 +461,16 @@ def fit(
                     if guard.requested:
                         break
                 train_loss, train_acc = _epoch_metrics(losses, outs, targets, loader.batch_size, last_size, width)
-                if not math.isfinite(train_loss):
-                    # The weights of the last step may be finite (the loss overflowed first); if
-                    # not, fall back to this epoch's starting weights, which were finite.
-                    finite = all(torch.isfinite(p).all() for p in model.parameters())
+                # A step taken on a finite loss can still overflow the weights, so check them every
+                # epoch too: that also keeps the next epoch's start_weights finite.
+                finite = all(bool(torch.isfinite(p).all()) for p in model.parameters())
+                if not math.isfinite(train_loss) or not finite:
                     if not finite and start_weights is not None:
                         model.load_state_dict(start_weights)
+                    what = (f"training loss became {train_loss}" if not math.isfinite(train_loss)
+                            else "the weights became infinite or NaN")
                     raise TrainingDiverged(
-                        f"training loss became {train_loss} in epoch {epoch}; the model keeps its last finite "
+                        f"{what} in epoch {epoch}; the model keeps its last finite "
                         f"weights. Try a smaller `lr` (now {history.params['lr']}) or check the inputs for huge values."
                     )
                 if guard.requested:
