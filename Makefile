@@ -44,6 +44,7 @@ site: setup
 
 bench: setup
 	$(PY) bench/fit_speed.py
+	$(PY) bench/images_vs_sklearn.py
 	Rscript bench/r_overhead.R
 
 clean:
