@@ -1,0 +1,64 @@
+# Checkpoints: files that carry the model's class and arguments with its weights, so that
+# lt_load() rebuilds the model in R or Python without re-declaring it.
+
+#' Save and load models
+#'
+#' `lt_save()` writes the model's class, constructor arguments, weights, library versions and
+#' any metadata to `path` (atomically: the file appears complete or not at all).
+#' `lt_load()` rebuilds the model from such a file, in eval mode. The files are the same as
+#' Python's `learntorch.save()` / `learntorch.load()` write and read, and are loaded with
+#' `weights_only=True`: a file carrying pickled code is refused.
+#'
+#' @param model A learntorch model.
+#' @param path File path.
+#' @param ... Metadata to store: named numbers, strings, or lists of them.
+#' @param device Where to put the loaded model: `NULL` (the CPU), "auto", "cpu", "cuda", ...
+#' @return `lt_save()`: `path`, invisibly. `lt_load()`: a learntorch model.
+#'   `lt_read_checkpoint()`: a list with `class`, `config`, `state_dict` (R arrays),
+#'   `metadata` and `versions`.
+#' @family checkpoints
+#' @export
+#' @examplesIf lt_python_available()
+#' model <- lt_simple_classifier(2, 4, 1)
+#' path <- tempfile(fileext = ".pt")
+#' lt_save(model, path, note = "untrained")
+#' again <- lt_load(path)
+#' lt_read_checkpoint(path)$metadata
+#' unlink(path)
+lt_save <- function(model, path, ...) {
+  check_model(model)
+  path <- as_path(path, "path")
+  metadata <- list(...)
+  if (length(metadata) && (is.null(names(metadata)) || any(names(metadata) == ""))) {
+    abort("metadata in `...` must be named, e.g. lt_save(model, path, epochs = 100).")
+  }
+  lt <- lt_raw()
+  py_try(do.call(lt$save, c(list(model, path), metadata)))
+  invisible(path)
+}
+
+#' @rdname lt_save
+#' @export
+lt_load <- function(path, device = NULL) {
+  path <- as_path(path, "path")
+  device <- as_string_or_object(device, "device", null_ok = TRUE)
+  lt <- lt_py()
+  new_model(py_try(lt$load(path, device = device)))
+}
+
+#' @rdname lt_save
+#' @export
+lt_read_checkpoint <- function(path) {
+  path <- as_path(path, "path")
+  lt <- lt_raw()
+  payload <- py_try(lt$read_checkpoint(path))
+  state <- reticulate::py_get_item(payload, "state_dict")
+  keys <- unlist(reticulate::py_to_r(lt_raw_builtins()$list(state$keys())))
+  tensors <- lapply(keys, function(key) tensor_to_r(reticulate::py_get_item(state, key)))
+  names(tensors) <- keys
+  out <- lapply(c("format", "format_version", "class", "config", "metadata", "versions"),
+                function(key) reticulate::py_to_r(reticulate::py_get_item(payload, key)))
+  names(out) <- c("format", "format_version", "class", "config", "metadata", "versions")
+  out$state_dict <- tensors
+  out
+}

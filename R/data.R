@@ -1,0 +1,296 @@
+# Datasets: the Python generators, datasets from R data, and the R methods for them.
+
+new_dataset <- function(x) with_class(x, "lt_dataset")
+
+#' Noisy continuous XOR points
+#'
+#' Points near the corners of the unit square, labelled 1 where exactly one coordinate is 1
+#' (the XOR tutorial's data). Under the same seed the numbers equal Python's
+#' `learntorch.continuous_xor()`.
+#'
+#' @param size Number of points, a positive whole number.
+#' @param std Standard deviation of the Gaussian noise added to each coordinate.
+#' @param seed A whole number fixing the points, or `NULL` to use torch's global generator
+#'   (see [lt_seed()]).
+#' @return A learntorch dataset (class `lt_dataset`): a Python `TensorDataset` with
+#'   `as.data.frame()` (columns x1, x2, label), `print()` and `length()` methods.
+#' @family data
+#' @export
+#' @examplesIf lt_python_available()
+#' xor <- lt_continuous_xor(200, seed = 42)
+#' xor
+#' head(as.data.frame(xor))
+lt_continuous_xor <- function(size, std = 0.1, seed = NULL) {
+  size <- as_count(size, "size")
+  std <- as_number(std, "std", min = 0)
+  seed <- as_seed(seed)
+  lt <- lt_py()
+  new_dataset(py_try(lt$continuous_xor(size, std = std, seed = seed)))
+}
+
+#' Two interleaving half circles
+#'
+#' scikit-learn's `make_moons` construction, computed in torch.
+#'
+#' @inheritParams lt_continuous_xor
+#' @param noise Standard deviation of the Gaussian noise.
+#' @return A learntorch dataset (columns x1, x2, label).
+#' @family data
+#' @export
+#' @examplesIf lt_python_available()
+#' moons <- lt_two_moons(200, noise = 0.2, seed = 1)
+#' table(as.data.frame(moons)$label)
+lt_two_moons <- function(size, noise = 0.1, seed = NULL) {
+  size <- as_count(size, "size")
+  noise <- as_number(noise, "noise", min = 0)
+  seed <- as_seed(seed)
+  lt <- lt_py()
+  new_dataset(py_try(lt$two_moons(size, noise = noise, seed = seed)))
+}
+
+#' Data from a linear model
+#'
+#' `y = x %*% weights + bias + noise * eps`, with standard-normal `x` and `eps`.
+#'
+#' @inheritParams lt_continuous_xor
+#' @param weights The true weights, one per feature.
+#' @param bias The true intercept.
+#' @param noise Standard deviation of the noise on `y`.
+#' @return A learntorch dataset (columns x1, x2, ..., target); the Python object also carries
+#'   `true_weights` and `true_bias`.
+#' @family data
+#' @export
+#' @examplesIf lt_python_available()
+#' reg <- lt_linear_regression_data(100, weights = c(2, -3.4), bias = 4.2, seed = 0)
+#' coef(lm(target ~ x1 + x2, data = as.data.frame(reg)))
+lt_linear_regression_data <- function(size, weights = c(2.0, -3.4), bias = 4.2, noise = 0.01,
+                                      seed = NULL) {
+  size <- as_count(size, "size")
+  if (!is.numeric(weights) || length(weights) == 0 || anyNA(weights)) {
+    abort("`weights` must be a numeric vector without NA, not ", describe(weights), ".")
+  }
+  bias <- as_number(bias, "bias")
+  noise <- as_number(noise, "noise", min = 0)
+  seed <- as_seed(seed)
+  lt <- lt_py()
+  new_dataset(py_try(lt$linear_regression_data(
+    size, weights = as.list(as.double(weights)), bias = bias, noise = noise, seed = seed
+  )))
+}
+
+#' The crop-yields table
+#'
+#' Five regions: temperature, rainfall and humidity as inputs, apple and orange yields as
+#' targets (the linear-regression lesson's data).
+#'
+#' @return A learntorch regression dataset with two targets.
+#' @family data
+#' @export
+#' @examplesIf lt_python_available()
+#' as.data.frame(lt_crop_yields())
+lt_crop_yields <- function() {
+  lt <- lt_py()
+  new_dataset(py_try(lt$crop_yields()))
+}
+
+#' A dataset from R data
+#'
+#' `lt_tensor_dataset()` wraps a matrix (or array, or data.frame) of inputs and a vector of
+#' targets; `lt_from_frame()` takes columns of a data.frame. Factor, character and logical
+#' labels become 0-based class codes in level order, and make the task `"classification"`.
+#'
+#' @param x Inputs: a numeric matrix, array (samples first) or data.frame.
+#' @param y Targets: a numeric vector or matrix, or a factor of class labels.
+#' @param task `"classification"`, `"regression"` or `NULL` to infer it: integer and factor
+#'   targets classify, double targets regress.
+#' @param feature_names,target_names Column names used by `as.data.frame()`; by default the
+#'   column names of `x`, or x1, x2, ...
+#' @return A learntorch dataset.
+#' @family data
+#' @export
+#' @examplesIf lt_python_available()
+#' ds <- lt_tensor_dataset(as.matrix(iris[1:4]), iris$Species)
+#' ds
+#' head(as.data.frame(lt_from_frame(iris, x = names(iris)[1:4], y = "Species")))
+lt_tensor_dataset <- function(x, y, task = NULL, feature_names = NULL, target_names = NULL) {
+  task <- as_task(task, is.factor(y) || is.character(y) || is.logical(y))
+  if (is.null(feature_names) && !is.null(colnames(x)) && length(dim(x)) <= 2) {
+    feature_names <- colnames(x)
+  }
+  x_tensor <- as_tensor(x, "x")
+  y <- as_labels(y)
+  y_tensor <- as_tensor(y, "y", dtype = if (is.integer(y)) "int64" else "float")
+  lt <- lt_py()
+  new_dataset(py_try(lt$TensorDataset(
+    x_tensor, y_tensor, task = task,
+    feature_names = as_names(feature_names, "feature_names", null_ok = TRUE),
+    target_names = as_names(target_names, "target_names", null_ok = TRUE)
+  )))
+}
+
+#' @rdname lt_tensor_dataset
+#' @param frame A data.frame.
+#' @param x,y For `lt_from_frame()`: names of the input columns and of the target column(s).
+#' @export
+lt_from_frame <- function(frame, x, y, task = NULL) {
+  if (!is.data.frame(frame)) {
+    abort("`frame` must be a data.frame, not ", describe(frame), ".")
+  }
+  x <- unlist(as_names(x, "x"))
+  y <- unlist(as_names(y, "y"))
+  missing <- setdiff(c(x, y), names(frame))
+  if (length(missing)) {
+    abort("columns not found in `frame`: ", paste0("`", missing, "`", collapse = ", "),
+          "; it has ", paste0("`", names(frame), "`", collapse = ", "), ".")
+  }
+  labels <- length(y) == 1 && (is.factor(frame[[y]]) || is.character(frame[[y]]) ||
+                                 is.logical(frame[[y]]))
+  task <- as_task(task, labels)
+  numeric <- vapply(frame[x], is.numeric, logical(1))
+  if (!all(numeric)) {
+    abort("`x` must name numeric columns; ", paste0("`", x[!numeric], "`", collapse = ", "),
+          " is not numeric.")
+  }
+  columns <- frame[c(x, y)]
+  if (labels) columns[[y]] <- as_labels(columns[[y]])
+  lt <- lt_py()
+  pandas_frame <- reticulate::r_to_py(as.data.frame(columns))
+  new_dataset(py_try(lt$from_frame(pandas_frame, as.list(x), as.list(y), task = task)))
+}
+
+as_task <- function(task, labels, call = sys.call(-1)) {
+  if (is.null(task)) return(if (labels) "classification" else NULL)
+  task <- as_string(task, "task", call = call)
+  if (!task %in% c("classification", "regression")) {
+    abort("`task` must be \"classification\" or \"regression\", not \"", task, "\".", call = call)
+  }
+  task
+}
+
+#' Split a dataset into training and validation parts
+#'
+#' @param dataset A learntorch dataset.
+#' @param fraction Share of the rows, chosen at random, that go to the validation part.
+#' @inheritParams lt_continuous_xor
+#' @return A list with elements `train` and `valid`, both learntorch datasets.
+#' @family data
+#' @export
+#' @examplesIf lt_python_available()
+#' parts <- lt_train_val_split(lt_continuous_xor(100, seed = 1), fraction = 0.2, seed = 2)
+#' lengths(parts)
+lt_train_val_split <- function(dataset, fraction = 0.2, seed = NULL) {
+  fraction <- as_number(fraction, "fraction", min = 0, max = 1)
+  seed <- as_seed(seed)
+  dataset <- as_dataset(dataset, "dataset")
+  lt <- lt_py()
+  parts <- py_try(lt$train_val_split(dataset, fraction = fraction, seed = seed))
+  list(train = new_dataset(parts[[1]]), valid = new_dataset(parts[[2]]))
+}
+
+#' Mini-batches of a dataset
+#'
+#' An iterator over (x, y) batches sliced from the dataset's tensors, reshuffled each pass.
+#' Iterate over it with [reticulate::iterate()].
+#'
+#' @param data A learntorch dataset.
+#' @param batch_size Rows per batch.
+#' @param shuffle Reshuffle the rows on every pass?
+#' @param drop_last Drop a last, smaller batch?
+#' @param seed A whole number fixing the shuffling order, or `NULL`.
+#' @return A Python `BatchIterator` (class `lt_batches`); `length()` gives the number of
+#'   batches.
+#' @family data
+#' @export
+#' @examplesIf lt_python_available()
+#' b <- lt_batches(lt_continuous_xor(100, seed = 1), batch_size = 32, seed = 0)
+#' length(b)
+#' sizes <- reticulate::iterate(b, function(batch) batch[[1]]$shape[0])
+lt_batches <- function(data, batch_size, shuffle = TRUE, drop_last = FALSE, seed = NULL) {
+  batch_size <- as_count(batch_size, "batch_size")
+  shuffle <- as_flag(shuffle, "shuffle")
+  drop_last <- as_flag(drop_last, "drop_last")
+  seed <- as_seed(seed)
+  data <- as_dataset(data, "data")
+  lt <- lt_py()
+  with_class(py_try(lt$batches(data, batch_size, shuffle = shuffle, drop_last = drop_last,
+                               seed = seed)), "lt_batches")
+}
+
+# Any data the lt_ functions accept, as a learntorch dataset: a dataset, a data.frame (with
+# `x`/`y` column names, by default the label or target column and the rest), a formula with
+# `frame`, or a list(x = , y = ) of arrays.
+as_dataset <- function(data, name, x = NULL, y = NULL, task = NULL, frame = NULL,
+                       call = sys.call(-1)) {
+  if (inherits(data, "python.builtin.object")) {
+    return(data)
+  }
+  if (inherits(data, "formula")) {
+    if (!is.data.frame(frame)) {
+      abort("a formula for `", name, "` needs a data.frame in `data`.", call = call)
+    }
+    columns <- formula_columns(data, frame, call = call)
+    return(lt_from_frame(frame, columns$x, columns$y, task = task))
+  }
+  if (is.data.frame(data)) {
+    y <- y %||% intersect(c("label", "target"), names(data))[1]
+    if (is.na(y)) {
+      abort("`y` must name the target column of `", name, "`.", call = call)
+    }
+    x <- x %||% setdiff(names(data), y)
+    return(lt_from_frame(data, x, y, task = task))
+  }
+  if (is.list(data) && all(c("x", "y") %in% names(data))) {
+    return(lt_tensor_dataset(data$x, data$y, task = task))
+  }
+  if (is.null(data) && !is.null(x) && !is.null(y) && !is.character(x)) {
+    return(lt_tensor_dataset(x, y, task = task))
+  }
+  abort("`", name, "` must be a learntorch dataset, a data.frame, a formula with `data`, ",
+        "or list(x = , y = ); not ", describe(data), ".", call = call)
+}
+
+# `label ~ x1 + x2` or `label ~ .`: plain column names only, so that predict() can pick the
+# same columns from new data.
+formula_columns <- function(formula, frame, call = sys.call(-1)) {
+  if (length(formula) != 3) {
+    abort("the formula needs a response: `label ~ x1 + x2`.", call = call)
+  }
+  terms <- stats::terms(formula, data = frame)
+  y <- all.vars(formula[[2]])
+  x <- attr(terms, "term.labels")
+  unknown <- setdiff(c(x, y), names(frame))
+  if (length(unknown) || length(y) != 1) {
+    abort("formula terms must be columns of `data` (no transformations); not found: ",
+          paste0("`", unknown, "`", collapse = ", "), ".", call = call)
+  }
+  list(x = x, y = y)
+}
+
+#' @export
+print.lt_dataset <- function(x, ...) {
+  cat("<lt_dataset> ", reticulate::py_str(x), "\n", sep = "")
+  invisible(x)
+}
+
+#' @export
+print.lt_batches <- function(x, ...) {
+  cat("<lt_batches> ", length(x), " batches of up to ", x$batch_size, " rows",
+      if (isTRUE(x$shuffle)) ", shuffled", "\n", sep = "")
+  invisible(x)
+}
+
+#' Tidy frames of learntorch objects
+#'
+#' `as.data.frame()` on a dataset gives one row per sample (feature columns, then `label` or
+#' the target columns), the same frame as Python's `dataset.to_frame()`.
+#'
+#' @param x A learntorch dataset or history.
+#' @param row.names,optional Ignored; for compatibility with the generic.
+#' @param ... Unused.
+#' @return A data.frame.
+#' @export
+#' @examplesIf lt_python_available()
+#' head(as.data.frame(lt_continuous_xor(10, seed = 42)))
+as.data.frame.lt_dataset <- function(x, row.names = NULL, optional = FALSE, ...) {
+  frame_to_df(py_try(py_method(x, "to_frame")))
+}

@@ -1,0 +1,202 @@
+# Finding Python, importing the learntorch module lazily, and turning Python errors into short
+# R errors. Everything here is internal except lt_python_available().
+
+# Package state: the module proxies and whether the import has been checked.
+.lt <- new.env(parent = emptyenv())
+
+.onLoad <- function(libname, pkgname) {
+  # delay_load keeps library(learntorch) instant and quiet when Python is missing; the import
+  # (and the choice of Python) happens on the first call that needs it.
+  .lt$module <- reticulate::import(
+    "learntorch",
+    delay_load = list(
+      priority = 10,
+      before_load = configure_python,
+      on_error = function(e) stop(python_missing_message(e), call. = FALSE)
+    )
+  )
+  .lt$ready <- FALSE
+}
+
+#' Is the learntorch Python module available?
+#'
+#' Checks, without raising an error, whether Python with the `learntorch` module (and torch)
+#' can be used. The first call chooses a Python (see [install_learntorch()] for how) and starts
+#' it; once R has started a Python, it keeps it for the session.
+#'
+#' @return `TRUE` or `FALSE`.
+#' @export
+#' @examples
+#' lt_python_available()
+lt_python_available <- function() {
+  isTRUE(tryCatch({
+    lt_py()
+    TRUE
+  }, error = function(e) FALSE))
+}
+
+# The learntorch module (converting results to R); stops with a how-to-fix message when absent.
+lt_py <- function() {
+  if (!isTRUE(.lt$ready)) {
+    configure_python()
+    available <- tryCatch(
+      reticulate::py_module_available("learntorch"),
+      error = function(e) e
+    )
+    if (!isTRUE(available)) {
+      stop(python_missing_message(if (inherits(available, "error")) available), call. = FALSE)
+    }
+    .lt$raw <- reticulate::import("learntorch", convert = FALSE)
+    .lt$torch <- reticulate::import("torch", convert = FALSE)
+    .lt$numpy <- reticulate::import("numpy", convert = FALSE)
+    .lt$builtins <- reticulate::import_builtins(convert = FALSE)
+    .lt$ready <- TRUE
+  }
+  .lt$module
+}
+
+# The same module without conversion: frames, arrays and dicts are converted by our own code,
+# which is faster than reticulate's pandas path and leaves no pandas index behind.
+lt_raw <- function() {
+  lt_py()
+  .lt$raw
+}
+
+lt_torch <- function() {
+  lt_py()
+  .lt$torch
+}
+
+# Call `name` on a Python object without converting the result.
+py_method <- function(object, name, ...) {
+  lt_py()
+  reticulate::py_call(.lt$builtins$getattr(object, name), ...)
+}
+
+# The Python to use, in order: option, env var, reticulate's own setting, the repo's .venv,
+# the virtualenv made by install_learntorch(). NULL: leave the choice to reticulate.
+find_python <- function() {
+  chosen <- getOption("learntorch.python", Sys.getenv("LEARNTORCH_PYTHON"))
+  if (nzchar(chosen %||% "")) {
+    return(normalizePath(path.expand(chosen), mustWork = FALSE))
+  }
+  if (nzchar(Sys.getenv("RETICULATE_PYTHON"))) {
+    return(NULL)
+  }
+  repo <- find_repo_root()
+  if (!is.null(repo)) {
+    for (exe in c(".venv/bin/python", ".venv/Scripts/python.exe")) {
+      path <- file.path(repo, exe)
+      if (file.exists(path)) return(path)
+    }
+  }
+  env <- learntorch_envname()
+  if (reticulate::virtualenv_exists(env)) {
+    return(reticulate::virtualenv_python(env))
+  }
+  NULL
+}
+
+learntorch_envname <- function() {
+  getOption("learntorch.envname", "r-learntorch")
+}
+
+# The learntorch source tree containing the working directory, if any (a pyproject.toml that
+# names the project "learntorch", next to python/learntorch).
+find_repo_root <- function(start = getwd()) {
+  dir <- normalizePath(start, mustWork = FALSE)
+  repeat {
+    if (is_learntorch_source(dir)) return(dir)
+    parent <- dirname(dir)
+    if (identical(parent, dir)) return(NULL)
+    dir <- parent
+  }
+}
+
+is_learntorch_source <- function(dir) {
+  pyproject <- file.path(dir, "pyproject.toml")
+  file.exists(pyproject) &&
+    file.exists(file.path(dir, "python", "learntorch", "__init__.py")) &&
+    any(grepl('^name *= *"learntorch"', readLines(pyproject, warn = FALSE)))
+}
+
+configure_python <- function() {
+  if (reticulate::py_available(initialize = FALSE)) {
+    return(invisible(NULL))
+  }
+  python <- find_python()
+  if (!is.null(python)) {
+    if (!file.exists(python)) {
+      stop("learntorch was told to use the Python at ", python, ", which does not exist.\n",
+           "Fix `options(learntorch.python = )` or the LEARNTORCH_PYTHON variable.", call. = FALSE)
+    }
+    reticulate::use_python(python, required = TRUE)
+  } else if (is.function(reticulate_fun("py_require"))) {
+    # Newer reticulate can provision an environment itself from declared requirements.
+    reticulate_fun("py_require")("learntorch")
+  }
+  invisible(NULL)
+}
+
+reticulate_fun <- function(name) {
+  ns <- asNamespace("reticulate")
+  if (exists(name, envir = ns, inherits = FALSE)) get(name, envir = ns) else NULL
+}
+
+python_missing_message <- function(error = NULL) {
+  started <- reticulate::py_available(initialize = FALSE)
+  where <- if (started) {
+    paste0("the Python in use (", reticulate::py_config()$python, ") has no `learntorch` module")
+  } else {
+    "no Python with the `learntorch` module was found"
+  }
+  detail <- if (!is.null(error)) paste0("\n(", clean_python_message(conditionMessage(error)), ")")
+  paste0(
+    "learntorch needs Python with its `learntorch` module and torch, but ", where, ".", detail,
+    "\nFix it with one of:",
+    "\n  * install_learntorch(), which makes the 'r-learntorch' virtualenv;",
+    "\n  * options(learntorch.python = \"/path/to/python\") or the LEARNTORCH_PYTHON variable,",
+    "\n    naming a Python that has learntorch installed;",
+    if (started) "\nthen restart R: a session keeps the first Python it starts." else ""
+  )
+}
+
+# Run `expr` (a call into Python); a Python exception becomes a short R error that keeps the
+# Python message (which names the argument) and drops the traceback. `call` is the lt_ call.
+py_try <- function(expr, call = sys.call(-1)) {
+  tryCatch(expr, error = function(e) {
+    if (inherits(e, "lt_error")) stop(e)
+    stop(python_error(e, call))
+  })
+}
+
+python_error <- function(e, call) {
+  raw <- conditionMessage(e)
+  first <- strsplit(raw, "\n", fixed = TRUE)[[1]][1]
+  pattern <- "^(?:[A-Za-z_][A-Za-z0-9_]*\\.)*([A-Za-z_][A-Za-z0-9_]*): .*$"
+  type <- if (grepl(pattern, first, perl = TRUE)) sub(pattern, "\\1", first, perl = TRUE) else NA
+  structure(
+    class = c("lt_python_error", "lt_error", "error", "condition"),
+    list(message = clean_python_message(raw), call = call, python_type = type)
+  )
+}
+
+# reticulate 1.28 gives "ValueError: msg"; current versions add "Run `reticulate::py_last_error()`
+# for details." and older ones a "Detailed traceback:" block.
+clean_python_message <- function(message) {
+  message <- sub("\n*Run `reticulate::py_last_error\\(\\)`.*$", "", message)
+  message <- sub("\n*Detailed traceback:.*$", "", message)
+  message <- sub("^Error in py_call_impl\\(.*?\\) *:\\s*", "", message)
+  message <- sub("^[A-Za-z_][A-Za-z0-9_.]*(Error|Exception|Diverged|Interrupt): ", "", message)
+  trimws(message)
+}
+
+# An R-side argument error: classed so py_try passes it through unchanged.
+abort <- function(..., call = sys.call(-1)) {
+  stop(structure(
+    class = c("lt_argument_error", "lt_error", "error", "condition"),
+    list(message = paste0(...), call = call)
+  ))
+}
+
+`%||%` <- function(x, y) if (is.null(x)) y else x

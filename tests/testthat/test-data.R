@@ -1,0 +1,106 @@
+skip_if_no_python()
+
+test_that("the same seed gives the same XOR numbers in R and Python", {
+  ns <- py_eval_lt(paste(
+    "a = lt.continuous_xor(100, std=0.2, seed=42).to_frame()",
+    "lt.seed_everything(7)",
+    "b = lt.continuous_xor(50).to_frame()",
+    sep = "\n"
+  ))
+  r_a <- as.data.frame(lt_continuous_xor(100, std = 0.2, seed = 42))
+  expect_identical(r_a, py_frame(reticulate::py_get_item(ns, "a")))
+  expect_named(r_a, c("x1", "x2", "label"))
+  expect_type(r_a$label, "integer")
+  lt_seed(7)
+  expect_identical(as.data.frame(lt_continuous_xor(50)), py_frame(reticulate::py_get_item(ns, "b")))
+  corners <- as.data.frame(lt_continuous_xor(40, std = 0, seed = 1))
+  expect_equal(corners$label, as.integer(xor(corners$x1 == 1, corners$x2 == 1)))
+})
+
+test_that("moons, regression data and crop yields match Python", {
+  ns <- py_eval_lt(paste(
+    "m = lt.two_moons(64, noise=0.05, seed=3).to_frame()",
+    "r = lt.linear_regression_data(30, weights=[1.5, -2.0, 0.5], bias=1.0, noise=0.1, seed=5).to_frame()",
+    "c = lt.crop_yields().to_frame()",
+    sep = "\n"
+  ))
+  expect_identical(as.data.frame(lt_two_moons(64, noise = 0.05, seed = 3)),
+                   py_frame(reticulate::py_get_item(ns, "m")))
+  reg <- lt_linear_regression_data(30, weights = c(1.5, -2, 0.5), bias = 1, noise = 0.1, seed = 5)
+  expect_identical(as.data.frame(reg), py_frame(reticulate::py_get_item(ns, "r")))
+  expect_named(as.data.frame(reg), c("x1", "x2", "x3", "target"))
+  crops <- as.data.frame(lt_crop_yields())
+  expect_identical(crops, py_frame(reticulate::py_get_item(ns, "c")))
+  expect_equal(crops$apples, c(56, 81, 119, 22, 103))
+})
+
+test_that("datasets print, have a length and a tidy frame", {
+  d <- lt_continuous_xor(20, seed = 1)
+  expect_s3_class(d, "lt_dataset")
+  expect_equal(length(d), 20L)
+  expect_output(print(d), "<lt_dataset> TensorDataset\\(n=20")
+  expect_equal(nrow(as.data.frame(d)), 20L)
+})
+
+test_that("data arguments are checked in R before Python sees them", {
+  expect_error(lt_continuous_xor(-5), "`size` must be a whole number >= 1")
+  expect_error(lt_continuous_xor(10, std = -1), "`std` must be a number >= 0")
+  expect_error(lt_continuous_xor(10, seed = "a"), "`seed` must be a whole number")
+  expect_error(lt_two_moons("10"), "`size`")
+  expect_error(lt_linear_regression_data(10, weights = "a"), "`weights` must be a numeric vector")
+  expect_error(lt_train_val_split(lt_continuous_xor(10, seed = 1), fraction = 2),
+               "`fraction` must be a number between 0 and 1")
+})
+
+test_that("lt_from_frame() turns factors into 0-based labels in level order", {
+  df <- data.frame(a = c(1, 2, 3, 4), b = c(0.5, 0, 1, 2),
+                   y = factor(c("lo", "hi", "hi", "mid"), levels = c("lo", "mid", "hi")))
+  ds <- lt_from_frame(df, x = c("a", "b"), y = "y")
+  frame <- as.data.frame(ds)
+  expect_identical(frame$label, c(0L, 2L, 2L, 1L))
+  expect_equal(frame$a, df$a)
+  expect_equal(py_value(ds$task), "classification")
+  chr <- lt_from_frame(transform(df, y = as.character(y)), x = "a", y = "y")
+  expect_identical(as.data.frame(chr)$label, c(1L, 0L, 0L, 2L))
+  reg <- lt_from_frame(df, x = "a", y = "b")
+  expect_equal(py_value(reg$task), "regression")
+  expect_named(as.data.frame(reg), c("a", "b"))
+  expect_error(lt_from_frame(df, x = "zz", y = "y"), "columns not found in `frame`: `zz`")
+  expect_error(lt_from_frame(df, x = "y", y = "a"), "`x` must name numeric columns")
+  expect_error(lt_from_frame(as.matrix(df), x = "a", y = "y"), "`frame` must be a data.frame")
+})
+
+test_that("lt_tensor_dataset() takes matrices, keeps column names and passes Python's checks", {
+  ds <- lt_tensor_dataset(as.matrix(iris[1:4]), iris$Species)
+  frame <- as.data.frame(ds)
+  expect_named(frame, c(names(iris)[1:4], "label"))
+  expect_identical(frame$label, as.integer(iris$Species) - 1L)
+  expect_equal(py_value(ds$num_classes), 3L)
+  err <- tryCatch(lt_tensor_dataset(matrix(1:4, 2), c(0.5, 1), task = "classification"),
+                  error = identity)
+  expect_s3_class(err, "lt_python_error")
+  expect_match(conditionMessage(err), "`y` holds non-integer values")
+})
+
+test_that("train/valid split matches Python's and batches cover the data", {
+  d <- lt_continuous_xor(100, seed = 1)
+  parts <- lt_train_val_split(d, fraction = 0.2, seed = 3)
+  expect_named(parts, c("train", "valid"))
+  expect_equal(c(length(parts$train), length(parts$valid)), c(80L, 20L))
+  ns <- py_eval_lt(paste(
+    "tr, va = lt.train_val_split(lt.continuous_xor(100, seed=1), fraction=0.2, seed=3)",
+    "va = va.to_frame()",
+    sep = "\n"
+  ))
+  expect_identical(as.data.frame(parts$valid), py_frame(reticulate::py_get_item(ns, "va")))
+
+  b <- lt_batches(d, batch_size = 32, seed = 0)
+  expect_s3_class(b, "lt_batches")
+  expect_equal(length(b), 4L)
+  expect_output(print(b), "4 batches of up to 32 rows, shuffled")
+  sizes <- unlist(reticulate::iterate(b, function(batch) py_value(batch[[1]]$shape[[0]])))
+  expect_equal(sizes, c(32, 32, 32, 4))
+  expect_equal(length(lt_batches(d, 32, drop_last = TRUE)), 3L)
+  expect_error(lt_batches(d, 0), "`batch_size` must be a whole number >= 1")
+  expect_error(lt_batches(d, 10, shuffle = "yes"), "`shuffle` must be TRUE or FALSE")
+})
