@@ -37,6 +37,7 @@ check-r:
 	bash tools/check_r.sh
 
 test-site:
+	Rscript tools/test_render_site.R
 	Rscript tools/render_site.R --check
 
 site: setup

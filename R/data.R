@@ -1,6 +1,10 @@
 # Datasets: the Python generators, datasets from R data, and the R methods for them.
 
-new_dataset <- function(x) with_class(x, "lt_dataset")
+# Image datasets keep their class through splits and subsets, so autoplot() draws an image grid.
+new_dataset <- function(x) {
+  image <- reticulate::py_has_attr(x, "image_shape")
+  with_class(x, if (image) c("lt_image_dataset", "lt_dataset") else "lt_dataset")
+}
 
 #' Noisy continuous XOR points
 #'
@@ -99,8 +103,10 @@ lt_crop_yields <- function() {
 #' targets; `lt_from_frame()` takes columns of a data.frame. Factor, character and logical
 #' labels become 0-based class codes in level order, and make the task `"classification"`.
 #'
-#' @param x Inputs: a numeric matrix, array (samples first) or data.frame.
-#' @param y Targets: a numeric vector or matrix, or a factor of class labels.
+#' @param x For `lt_tensor_dataset()`, inputs: a numeric matrix, array (samples first) or
+#'   data.frame. For `lt_from_frame()`, the names of the input columns.
+#' @param y For `lt_tensor_dataset()`, targets: a numeric vector or matrix, or a factor of
+#'   class labels. For `lt_from_frame()`, the name(s) of the target column(s).
 #' @param task `"classification"`, `"regression"` or `NULL` to infer it: integer and factor
 #'   targets classify, double targets regress.
 #' @param feature_names,target_names Column names used by `as.data.frame()`; by default the
@@ -130,7 +136,6 @@ lt_tensor_dataset <- function(x, y, task = NULL, feature_names = NULL, target_na
 
 #' @rdname lt_tensor_dataset
 #' @param frame A data.frame.
-#' @param x,y For `lt_from_frame()`: names of the input columns and of the target column(s).
 #' @export
 lt_from_frame <- function(frame, x, y, task = NULL) {
   if (!is.data.frame(frame)) {

@@ -5,14 +5,6 @@
 
 new_image_dataset <- function(x) with_class(x, c("lt_image_dataset", "lt_dataset"))
 
-# A file path as Python wants it: one string, `~` expanded.
-as_path <- function(x, name, call = sys.call(-1)) {
-  if (!is.character(x) || length(x) != 1 || is.na(x) || !nzchar(x)) {
-    abort("`", name, "` must be a single file path, not ", describe(x), ".", call = call)
-  }
-  path.expand(x)
-}
-
 #' The 8x8 handwritten digits
 #'
 #' scikit-learn's bundled digits (1797 images, 10 classes), read without any download, as an

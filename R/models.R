@@ -117,8 +117,9 @@ lt_conv_net <- function(in_channels = 3, num_classes = 10, image_size = 32, widt
 #' @export
 print.lt_model <- function(x, ...) {
   n <- sum(vapply(reticulate::iterate(x$parameters()), function(p) p$numel(), numeric(1)))
-  cat("<lt_model> ", x$`__class__`$`__name__`, " (", format(n, big.mark = ","), " parameters, ",
-      x$task, ")\n", reticulate::py_str(x), "\n", sep = "")
+  task <- tryCatch(x$task, error = function(e) NULL)  # registered custom models may lack one
+  cat("<lt_model> ", x$`__class__`$`__name__`, " (", format(n, big.mark = ","), " parameters",
+      if (!is.null(task)) paste0(", ", task), ")\n", reticulate::py_str(x), "\n", sep = "")
   invisible(x)
 }
 

@@ -39,17 +39,25 @@ lt_python_available <- function() {
 lt_py <- function() {
   if (!isTRUE(.lt$ready)) {
     configure_python()
-    available <- tryCatch(
-      reticulate::py_module_available("learntorch"),
-      error = function(e) e
-    )
-    if (!isTRUE(available)) {
-      stop(python_missing_message(if (inherits(available, "error")) available), call. = FALSE)
+    # Importing (not just finding) the module also catches a broken torch or numpy.
+    raw <- tryCatch(reticulate::import("learntorch", convert = FALSE), error = identity)
+    if (inherits(raw, "error")) {
+      stop(python_missing_message(raw), call. = FALSE)
     }
-    .lt$raw <- reticulate::import("learntorch", convert = FALSE)
+    .lt$raw <- raw
     .lt$torch <- reticulate::import("torch", convert = FALSE)
     .lt$numpy <- reticulate::import("numpy", convert = FALSE)
     .lt$builtins <- reticulate::import_builtins(convert = FALSE)
+    # torch makes $TMPDIR/torchinductor_<user> whenever it builds an optimizer; keep that
+    # cache in R's session folder, which R removes at exit, unless the user chose a place.
+    reticulate::import("os", convert = FALSE)$environ$setdefault(
+      "TORCHINDUCTOR_CACHE_DIR", file.path(tempdir(), "torchinductor")
+    )
+    # reticulate 1.28 converts pandas frames through Index.format, which pandas 2 flags as
+    # deprecated on every call; the warning says nothing a learntorch user can act on.
+    reticulate::import("warnings", convert = FALSE)$filterwarnings(
+      "ignore", message = "Index.format is deprecated", category = reticulate::py_eval("FutureWarning", convert = FALSE)
+    )
     .lt$ready <- TRUE
   }
   .lt$module
@@ -78,7 +86,9 @@ py_method <- function(object, name, ...) {
 find_python <- function() {
   chosen <- getOption("learntorch.python", Sys.getenv("LEARNTORCH_PYTHON"))
   if (nzchar(chosen %||% "")) {
-    return(normalizePath(path.expand(chosen), mustWork = FALSE))
+    # Not normalizePath(): a virtualenv's python is a symlink, and resolving it would leave
+    # the virtualenv for its base interpreter.
+    return(path.expand(chosen))
   }
   if (nzchar(Sys.getenv("RETICULATE_PYTHON"))) {
     return(NULL)
@@ -130,7 +140,9 @@ configure_python <- function() {
       stop("learntorch was told to use the Python at ", python, ", which does not exist.\n",
            "Fix `options(learntorch.python = )` or the LEARNTORCH_PYTHON variable.", call. = FALSE)
     }
-    reticulate::use_python(python, required = TRUE)
+    # RETICULATE_PYTHON outranks every other rule in reticulate's discovery (old and new
+    # versions alike), so no project file or conda setting can override the choice.
+    Sys.setenv(RETICULATE_PYTHON = python)
   } else if (is.function(reticulate_fun("py_require"))) {
     # Newer reticulate can provision an environment itself from declared requirements.
     reticulate_fun("py_require")("learntorch")
@@ -146,7 +158,7 @@ reticulate_fun <- function(name) {
 python_missing_message <- function(error = NULL) {
   started <- reticulate::py_available(initialize = FALSE)
   where <- if (started) {
-    paste0("the Python in use (", reticulate::py_config()$python, ") has no `learntorch` module")
+    paste0("the Python in use (", reticulate::py_config()$python, ") cannot import it")
   } else {
     "no Python with the `learntorch` module was found"
   }
@@ -163,7 +175,10 @@ python_missing_message <- function(error = NULL) {
 
 # Run `expr` (a call into Python); a Python exception becomes a short R error that keeps the
 # Python message (which names the argument) and drops the traceback. `call` is the lt_ call.
-py_try <- function(expr, call = sys.call(-1)) {
+py_try <- function(expr, call = sys.call(sys.parent())) {
+  # Forced before `expr` runs: evaluated later, inside the handler, the default would name
+  # whichever function happened to force `expr` (e.g. a class setter) instead of the lt_ call.
+  force(call)
   tryCatch(expr, error = function(e) {
     if (inherits(e, "lt_error")) stop(e)
     stop(python_error(e, call))

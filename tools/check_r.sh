@@ -16,6 +16,7 @@ export _R_CHECK_CRAN_INCOMING_REMOTE_=false
 export _R_CHECK_SYSTEM_CLOCK_=0
 # The tests and examples call Python: the project's venv unless the caller chose another.
 export RETICULATE_PYTHON="${RETICULATE_PYTHON:-$ROOT/.venv/bin/python}"
+export LEARNTORCH_REQUIRE_PYTHON="${LEARNTORCH_REQUIRE_PYTHON:-1}"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 
 cd "$work"
