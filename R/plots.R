@@ -436,3 +436,9 @@ plain_frame <- function(x) {
 
 #' @importFrom ggplot2 .data
 NULL
+
+# Re-exported so that `library(learntorch)` alone gives `autoplot(history)`, without the user
+# attaching ggplot2 first.
+#' @importFrom ggplot2 autoplot
+#' @export
+ggplot2::autoplot

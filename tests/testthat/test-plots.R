@@ -235,3 +235,9 @@ test_that("the twins use theme_mpl()", {
   expect_s3_class(p$theme$panel.grid, "element_blank")
   expect_identical(p$theme$plot.title$hjust, 0.5)
 })
+
+test_that("autoplot() is available after library(learntorch) alone", {
+  # Users call autoplot(history) without attaching ggplot2 themselves.
+  expect_true("autoplot" %in% getNamespaceExports("learntorch"))
+  expect_identical(learntorch::autoplot, ggplot2::autoplot)
+})
