@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .data import TensorDataset, _as_tensor
+from .data import TensorDataset, _as_tensor, all_finite
 from .losses import BINARY_LOSSES, cross_entropy, get_loss, mse, bernoulli_nll_bce
 
 __all__ = [
@@ -66,8 +66,8 @@ def _logits(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     dtype = param.dtype if param is not None and param.is_floating_point() else torch.float32
     if x.dtype != dtype:
         x = x.to(dtype)
-    if torch.isnan(x).any():
-        raise ValueError("`x` contains NaN values")
+    if not all_finite(x):
+        raise ValueError("`x` contains NaN or infinite values")
     device = _device_of(model)
     was_training = model.training
     model.eval()

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import BatchIterator, TensorDataset, _check_positive_int, _generator
+from .data import BatchIterator, TensorDataset, _check_positive_int, _generator, all_finite
 from .devices import resolve_device, threads
 from .evaluation import _accuracy, _logits, _split, model_task
 from .losses import BINARY_LOSSES, CLASSIFICATION_LOSSES, bernoulli_nll_bce, cross_entropy, get_loss, mse
@@ -379,7 +379,7 @@ def fit(
     for name, data in (("train", train), ("valid", valid)):
         # A dataset's tensors can be changed after they were checked at construction.
         for part, t in (("x", data.x), ("y", data.y)) if data is not None else ():
-            if t.is_floating_point() and not torch.isfinite(t).all():
+            if not all_finite(t):
                 raise ValueError(f"`{name}` has NaN or infinite values in its {part}")
     if isinstance(epochs, float) and epochs.is_integer():
         epochs = int(epochs)
@@ -427,6 +427,9 @@ def fit(
             step_loss = F.binary_cross_entropy_with_logits  # labels were checked above
     move = x_dev.device != dev  # data too big for the GPU moves batch by batch
     loader = BatchIterator(x_dev, y_dev, batch_size, shuffle=shuffle, generator=_generator(seed))
+    # Rows per step of a full epoch: the epoch's mean loss is then one dot product.
+    step_sizes = torch.tensor([len(idx) for idx in torch.arange(len(train)).split(batch_size)],
+                              dtype=torch.float32, device=dev)
 
     bar = None
     if show:
@@ -438,13 +441,15 @@ def fit(
             for cb in callbacks:
                 cb.on_train_begin(state)
             model.train()
+            # Restore points for divergence. An epoch whose starting weights were not finite has a
+            # NaN loss, so the previous epoch's start is always finite once the loss was.
+            start_weights = prev_weights = None
             for epoch in range(1, epochs + 1):
                 start_weights = _snapshot(model) if n_params <= 10_000_000 else None
                 # Per step only references are kept; sums and accuracy are one pass per epoch.
                 outs: List[torch.Tensor] = []
                 targets: List[torch.Tensor] = []
                 losses: List[torch.Tensor] = []
-                last_size = 0
                 for xb, yb in loader:
                     if move:
                         xb, yb = xb.to(dev, non_blocking=True), yb.to(dev, non_blocking=True)
@@ -454,25 +459,15 @@ def fit(
                     batch_loss.backward()
                     opt.step()
                     losses.append(batch_loss.detach())
-                    last_size = len(xb)
                     if is_classifier:
                         outs.append(out.detach())
                         targets.append(yb)
                     if guard.requested:
                         break
-                train_loss, train_acc = _epoch_metrics(losses, outs, targets, loader.batch_size, last_size, width)
-                # A step taken on a finite loss can still overflow the weights, so check them every
-                # epoch too: that also keeps the next epoch's start_weights finite.
-                finite = all(bool(torch.isfinite(p).all()) for p in model.parameters())
-                if not math.isfinite(train_loss) or not finite:
-                    if not finite and start_weights is not None:
-                        model.load_state_dict(start_weights)
-                    what = (f"training loss became {train_loss}" if not math.isfinite(train_loss)
-                            else "the weights became infinite or NaN")
-                    raise TrainingDiverged(
-                        f"{what} in epoch {epoch}; the model keeps its last finite "
-                        f"weights. Try a smaller `lr` (now {history.params['lr']}) or check the inputs for huge values."
-                    )
+                train_loss, train_acc = _epoch_metrics(losses, outs, targets, step_sizes, width)
+                if not math.isfinite(train_loss):
+                    _diverged(model, (start_weights, prev_weights), f"training loss became {train_loss} in epoch {epoch}", history)
+                prev_weights = start_weights
                 if guard.requested:
                     history.interrupted = True
                     history.stop_reason = f"interrupted during epoch {epoch}"
@@ -494,6 +489,11 @@ def fit(
                     history.stopped_early = True
                     history.stop_reason = state.stop_reason
                     break
+            # A step on a finite loss can still overflow the weights; checked once here, not every
+            # epoch (a later epoch would show it as a NaN loss).
+            if not all(all_finite(p) for p in model.parameters()):
+                _diverged(model, (start_weights, prev_weights),
+                          f"the weights became infinite or NaN in epoch {history.epochs + 1}", history)
         except KeyboardInterrupt:
             history.interrupted = True
             history.stop_reason = "interrupted"
@@ -506,15 +506,27 @@ def fit(
     return history
 
 
+def _diverged(model: nn.Module, restore_points: Sequence[Optional[Dict[str, torch.Tensor]]], what: str,
+              history: History) -> None:
+    """Leave the last finite weights in the model, then raise :class:`TrainingDiverged`."""
+    if not all(all_finite(p) for p in model.parameters()):
+        for weights in restore_points:
+            if weights is not None and all(all_finite(w) for w in weights.values()):
+                model.load_state_dict(weights)
+                break
+    raise TrainingDiverged(
+        f"{what}; the model keeps its last finite weights. Try a smaller `lr` "
+        f"(now {history.params['lr']}) or check the inputs for huge values."
+    )
+
+
 def _epoch_metrics(losses: List[torch.Tensor], outs: List[torch.Tensor], targets: List[torch.Tensor],
-                   batch_size: int, last_size: int, width: int) -> tuple[float, float]:
+                   step_sizes: torch.Tensor, width: int) -> tuple[float, float]:
     """Sample-weighted mean loss and running accuracy of one epoch's steps."""
     if not losses:
         return math.nan, math.nan
-    stacked = torch.stack(losses)  # (steps,)
-    sizes = torch.full_like(stacked, float(batch_size))
-    sizes[-1] = last_size  # only the last batch may be short
-    train_loss = ((stacked * sizes).sum() / sizes.sum()).item()
+    sizes = step_sizes[:len(losses)]  # fewer steps when the epoch was interrupted
+    train_loss = (torch.dot(torch.stack(losses), sizes) / sizes.sum()).item()
     if not outs:
         return train_loss, math.nan
     logits = torch.cat(outs)  # (N, width)
