@@ -54,11 +54,11 @@ lt_read_checkpoint <- function(path) {
   payload <- py_try(lt$read_checkpoint(path))
   state <- reticulate::py_get_item(payload, "state_dict")
   keys <- unlist(reticulate::py_to_r(lt_raw_builtins()$list(state$keys())))
-  tensors <- lapply(keys, function(key) tensor_to_r(reticulate::py_get_item(state, key)))
-  names(tensors) <- keys
-  out <- lapply(c("format", "format_version", "class", "config", "metadata", "versions"),
+  tensors <- lapply(stats::setNames(nm = keys),
+                    function(key) tensor_to_r(reticulate::py_get_item(state, key)))
+  fields <- c("format", "format_version", "class", "config", "metadata", "versions")
+  out <- lapply(stats::setNames(nm = fields),
                 function(key) reticulate::py_to_r(reticulate::py_get_item(payload, key)))
-  names(out) <- c("format", "format_version", "class", "config", "metadata", "versions")
   out$state_dict <- tensors
   out
 }

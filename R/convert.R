@@ -83,6 +83,20 @@ as_names <- function(x, name, null_ok = FALSE, call = sys.call(-1)) {
   as.list(x)  # a Python list even when there is one name
 }
 
+# One of a fixed set of strings, e.g. `task` or `dtype`.
+as_choice <- function(x, name, choices, call = sys.call(-1)) {
+  x <- as_string(x, name, call = call)
+  if (!x %in% choices) {
+    quoted <- paste0("\"", choices, "\"")
+    abort("`", name, "` must be ", paste(utils::head(quoted, -1), collapse = ", "), " or ",
+          utils::tail(quoted, 1), ", not \"", x, "\".", call = call)
+  }
+  x
+}
+
+# Are these class labels (factor, character or logical), which as_labels() turns into codes?
+is_labels <- function(y) is.factor(y) || is.character(y) || is.logical(y)
+
 # Class labels: factors become 0-based codes in level order; logicals 0/1.
 as_labels <- function(y) {
   if (is.character(y)) y <- factor(y)

@@ -119,7 +119,7 @@ lt_crop_yields <- function() {
 #' ds
 #' head(as.data.frame(lt_from_frame(iris, x = names(iris)[1:4], y = "Species")))
 lt_tensor_dataset <- function(x, y, task = NULL, feature_names = NULL, target_names = NULL) {
-  task <- as_task(task, is.factor(y) || is.character(y) || is.logical(y))
+  task <- as_task(task, is_labels(y))
   if (is.null(feature_names) && !is.null(colnames(x)) && length(dim(x)) <= 2) {
     feature_names <- colnames(x)
   }
@@ -148,8 +148,7 @@ lt_from_frame <- function(frame, x, y, task = NULL) {
     abort("columns not found in `frame`: ", paste0("`", missing, "`", collapse = ", "),
           "; it has ", paste0("`", names(frame), "`", collapse = ", "), ".")
   }
-  labels <- length(y) == 1 && (is.factor(frame[[y]]) || is.character(frame[[y]]) ||
-                                 is.logical(frame[[y]]))
+  labels <- length(y) == 1 && is_labels(frame[[y]])
   task <- as_task(task, labels)
   numeric <- vapply(frame[x], is.numeric, logical(1))
   if (!all(numeric)) {
@@ -165,11 +164,7 @@ lt_from_frame <- function(frame, x, y, task = NULL) {
 
 as_task <- function(task, labels, call = sys.call(-1)) {
   if (is.null(task)) return(if (labels) "classification" else NULL)
-  task <- as_string(task, "task", call = call)
-  if (!task %in% c("classification", "regression")) {
-    abort("`task` must be \"classification\" or \"regression\", not \"", task, "\".", call = call)
-  }
-  task
+  as_choice(task, "task", c("classification", "regression"), call = call)
 }
 
 #' Split a dataset into training and validation parts

@@ -83,11 +83,7 @@ lt_benchmark_matmul <- function(n = 5000, device = "auto", repeats = 5, dtype = 
   n <- as_count(n, "n")
   device <- as_string_or_object(device, "device", null_ok = TRUE)
   repeats <- as_count(repeats, "repeats")
-  dtype <- as_string(dtype, "dtype")
-  if (!dtype %in% c("float32", "float64", "float16", "bfloat16")) {
-    abort("`dtype` must be \"float32\", \"float64\", \"float16\" or \"bfloat16\", not \"",
-          dtype, "\".")
-  }
+  dtype <- as_choice(dtype, "dtype", c("float32", "float64", "float16", "bfloat16"))
   lt <- lt_raw()
   torch_dtype <- reticulate::py_get_attr(lt_torch(), dtype)
   frame_to_df(py_try(lt$benchmark_matmul(n = n, device = device, repeats = repeats,

@@ -23,7 +23,7 @@ new_image_dataset <- function(x) with_class(x, c("lt_image_dataset", "lt_dataset
 #' head(lt_image_frame(digits, n = 2))
 lt_digits <- function() {
   lt <- lt_py()
-  new_image_dataset(py_try(lt$digits(), call = sys.call()))
+  new_image_dataset(py_try(lt$digits()))
 }
 
 #' Read MNIST-style IDX files
@@ -50,7 +50,7 @@ lt_read_idx <- function(images_path, labels_path) {
   images_path <- as_path(images_path, "images_path")
   labels_path <- as_path(labels_path, "labels_path")
   lt <- lt_py()
-  new_image_dataset(py_try(lt$read_idx(images_path, labels_path), call = sys.call()))
+  new_image_dataset(py_try(lt$read_idx(images_path, labels_path)))
 }
 
 #' Read CIFAR-10 binary batches
@@ -73,7 +73,7 @@ lt_read_cifar10_binary <- function(path) {
   }
   paths <- if (length(path) == 1) path.expand(path) else as.list(path.expand(path))
   lt <- lt_py()
-  new_image_dataset(py_try(lt$read_cifar10_binary(paths), call = sys.call()))
+  new_image_dataset(py_try(lt$read_cifar10_binary(paths)))
 }
 
 #' MNIST, Fashion-MNIST and CIFAR-10 from a folder you have
@@ -160,7 +160,7 @@ lt_image_frame <- function(data, labels = NULL, predictions = NULL, n = 16, indi
   }
   lt <- lt_raw()
   frame <- py_try(lt$image_frame(data, labels = labels, predictions = predictions, n = n,
-                                 indices = indices, grey = grey), call = sys.call())
+                                 indices = indices, grey = grey))
   frame_to_df(frame)
 }
 

@@ -70,18 +70,16 @@ lt_image_panels <- function(frame, classes = NULL) {
   first <- frame[match(images, frame$image), , drop = FALSE]
   has_label <- "label" %in% names(frame)
   has_pred <- "prediction" %in% names(frame)
+  wrong <- rep(FALSE, length(images))
   if (has_label && has_pred) {
     title <- paste0("true: ", image_name(first$label, classes), "\npred: ", image_name(first$prediction, classes))
     wrong <- as.integer(first$label) != as.integer(first$prediction)
   } else if (has_pred) {
     title <- paste0("pred: ", image_name(first$prediction, classes))
-    wrong <- rep(FALSE, length(images))
   } else if (has_label) {
     title <- image_name(first$label, classes)
-    wrong <- rep(FALSE, length(images))
   } else {
     title <- as.character(images)
-    wrong <- rep(FALSE, length(images))
   }
   height <- tapply(frame$row, factor(frame$image, levels = images), max) + 1
   width <- tapply(frame$col, factor(frame$image, levels = images), max) + 1

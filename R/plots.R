@@ -108,19 +108,6 @@ legend_theme <- function(position, best = "upper right") {
   ggplot2::theme(legend.position = position)
 }
 
-# Points along each line, densified, so that a legend box crossing a segment counts as covering it.
-line_points <- function(x, y, group, each = 20) {
-  out <- lapply(split(seq_along(x), group), function(i) {
-    i <- i[order(x[i])]
-    if (length(i) < 2) return(data.frame(x = x[i], y = y[i]))
-    t <- seq(0, 1, length.out = each + 1)[-(each + 1)]
-    xs <- unlist(lapply(seq_len(length(i) - 1), function(k) x[i[k]] + t * (x[i[k + 1]] - x[i[k]])))
-    ys <- unlist(lapply(seq_len(length(i) - 1), function(k) y[i[k]] + t * (y[i[k + 1]] - y[i[k]])))
-    data.frame(x = c(xs, x[i[length(i)]]), y = c(ys, y[i[length(i)]]))
-  })
-  do.call(rbind, out)
-}
-
 # Continuous x and y scales with matplotlib's ticks (`nbins` as a 4 x 4 inch figure gets them).
 mpl_scales <- function(x_bins, y_bins) {
   list(
@@ -246,14 +233,14 @@ lt_plot_history <- function(frame, metric = "loss", title = NULL, legend_positio
   if (!is.character(metric) || length(metric) != 1 || is.na(metric)) {
     stop("`metric` must be a single string such as \"loss\".", call. = FALSE)
   }
-  keep <- frame$metric == metric & frame$split %in% c("train", "valid")
+  drawn <- function(d) d[d$metric == metric & d$split %in% c("train", "valid"), , drop = FALSE]
   if (!any(frame$metric == metric)) {
     stop(sprintf(
       "`metric` \"%s\" is not in the history; it has %s.", metric,
       paste(sort(unique(frame$metric)), collapse = ", ")
     ), call. = FALSE)
   }
-  part <- frame[keep, , drop = FALSE]
+  part <- drawn(frame)
   splits <- intersect(c("train", "valid"), part$split)
   best <- best_location(
     part$epoch, part$value, expanded(part$epoch), expanded(part$value), splits,
@@ -261,7 +248,7 @@ lt_plot_history <- function(frame, metric = "loss", title = NULL, legend_positio
   )
   ggplot2::ggplot(frame) +
     ggplot2::geom_line(
-      data = function(d) d[d$metric == metric & d$split %in% c("train", "valid"), , drop = FALSE],
+      data = drawn,
       mapping = ggplot2::aes(.data$epoch, .data$value, colour = .data$split),
       linewidth = mpl_linewidth(1.5)
     ) +

@@ -183,8 +183,6 @@ element_grob.element_roundrect <- function(element, x = 0.5, y = 0.5, width = 1,
   grid::roundrectGrob(x, y, width, height, r = grid::unit(element$r %||% 2, "pt"), gp = gp)
 }
 
-`%||%` <- function(x, y) if (is.null(x)) y else x
-
 #' matplotlib's colours as ggplot2 scales
 #'
 #' Discrete colour and fill scales that take matplotlib's default colour cycle (tab10) in order:
@@ -213,7 +211,7 @@ scale_color_mpl <- scale_colour_mpl
 #' @rdname scale_colour_mpl
 #' @export
 scale_fill_mpl <- function(..., aesthetics = "fill") {
-  ggplot2::discrete_scale(aesthetics, "mpl", palette = mpl_palette, ...)
+  scale_colour_mpl(..., aesthetics = aesthetics)
 }
 
 mpl_palette <- function(n) {

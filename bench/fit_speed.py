@@ -107,7 +107,7 @@ def xor_bench(rounds: int) -> dict:
         accs["lt.fit"] = accuracy(m, test)
         with lt.threads(1):
             m = copy.deepcopy(init)
-            times["floor"].append(timed(lambda: floor_loop(m, floor_batches, epochs * 1, lr)))
+            times["floor"].append(timed(lambda: floor_loop(m, floor_batches, epochs, lr)))
             accs["floor"] = accuracy(m, test)
     med = {k: statistics.median(v) for k, v in times.items()}
     return {"median_s": med, "accuracy": accs}

@@ -32,12 +32,12 @@ def frames():
     data = lt.continuous_xor(400, seed=42)
     train, valid = lt.train_val_split(data, fraction=0.25, seed=0)
     model = lt.SimpleClassifier(2, 4, 1)
-    history = lt.fit(model, train, valid=valid, epochs=60, batch_size=32, lr=0.5, seed=0, progress=False)
+    history = lt.fit(model, train, valid=valid, epochs=60, batch_size=32, lr=0.5, seed=0, progress=False).to_frame()
     return {
         "samples": dict(data=train.to_frame()),
         "decision_boundary": dict(grid=lt.decision_grid(model, resolution=200), data=valid.to_frame()),
-        "history_loss": dict(history=history.to_frame(), metric="loss"),
-        "history_accuracy": dict(history=history.to_frame(), metric="accuracy"),
+        "history_loss": dict(history=history, metric="loss"),
+        "history_accuracy": dict(history=history, metric="accuracy"),
         "confusion": dict(confusion=lt.confusion_matrix(model, valid)),
         "benchmark": dict(bench=lt.benchmark_matmul(n=256, device="cpu", repeats=3)),
     }

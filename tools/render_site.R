@@ -79,7 +79,8 @@ html_escape <- function(x) {
 
 relative_href <- function(target_qmd, from_page) {
   html <- sub("\\.qmd$", ".html", target_qmd)
-  depth <- length(strsplit(dirname(from_page), "/")[[1]][strsplit(dirname(from_page), "/")[[1]] != "."])
+  folders <- strsplit(dirname(from_page), "/")[[1]]
+  depth <- sum(folders != ".")
   paste0(strrep("../", depth), html)
 }
 

@@ -18,6 +18,7 @@ from typing import Any, Dict, Type, Union
 import torch
 from torch import nn
 
+from .devices import resolve_device
 from .models import MODEL_CLASSES
 
 __all__ = ["save", "load", "read_checkpoint", "register_model"]
@@ -157,8 +158,6 @@ def load(path: Union[str, os.PathLike], device: Union[str, torch.device, None] =
     model = cls(**payload["config"])
     model.load_state_dict(payload["state_dict"])
     if device is not None:
-        from .devices import resolve_device
-
         model.to(resolve_device(device))
     model.eval()
     model.checkpoint = {k: payload[k] for k in ("metadata", "versions")}

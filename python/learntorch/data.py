@@ -29,15 +29,26 @@ __all__ = [
 ArrayLike = Union[torch.Tensor, np.ndarray, Sequence]
 
 
-def _check_positive_int(value: object, name: str) -> int:
+def _check_int(value: object, name: str, minimum: int = 1, wrong_type: type = ValueError) -> int:
+    """``value`` as an int >= ``minimum``; a whole float (R's ``3``) counts as an integer.
+
+    A value that is not an integer raises ``wrong_type``, one below ``minimum`` ValueError; both
+    messages name the argument. training, evaluation, images and plotting_images share it; the
+    leaf modules models and devices, which import nothing from the package, keep their own.
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    expected = {0: "a non-negative integer", 1: "a positive integer"}.get(minimum, f"an integer >= {minimum}")
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        else:
-            raise TypeError(f"`{name}` must be a positive integer, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"`{name}` must be a positive integer, got {value}")
+        raise wrong_type(f"`{name}` must be {expected}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"`{name}` must be {expected}, got {value}")
     return int(value)
+
+
+def _check_positive_int(value: object, name: str) -> int:
+    """A positive integer; a wrong type is a TypeError (sizes and batch sizes)."""
+    return _check_int(value, name, 1, wrong_type=TypeError)
 
 
 def _check_nonnegative(value: object, name: str) -> float:
@@ -74,16 +85,15 @@ def _generator(seed: Optional[int]) -> Optional[torch.Generator]:
     return torch.Generator().manual_seed(int(seed))
 
 
-def _as_tensor(value: ArrayLike, name: str, dtype: Optional[torch.dtype] = None) -> torch.Tensor:
-    if isinstance(value, pd.DataFrame):
-        value = value.to_numpy()
-    elif isinstance(value, pd.Series):
+def _as_tensor(value: ArrayLike, name: str, dtype: Optional[torch.dtype] = None,
+               check_finite: bool = True) -> torch.Tensor:
+    if isinstance(value, (pd.DataFrame, pd.Series)):
         value = value.to_numpy()
     try:
         tensor = torch.as_tensor(value) if dtype is None else torch.as_tensor(value, dtype=dtype)
     except (TypeError, ValueError, RuntimeError) as exc:
         raise TypeError(f"`{name}` must be a tensor, array or nested sequence of numbers") from exc
-    if not all_finite(tensor):
+    if check_finite and not all_finite(tensor):
         raise ValueError(f"`{name}` contains NaN or infinite values")
     return tensor
 
@@ -130,9 +140,8 @@ class TensorDataset(torch.utils.data.Dataset):
         self.x = x
         self.y = y
         self.task = task
-        width = int(np.prod(x.shape[1:]))
         self.feature_names = list(feature_names) if feature_names is not None else [
-            f"x{i + 1}" for i in range(width)
+            f"x{i + 1}" for i in range(self.num_features)
         ]
         if x.ndim == 2 and len(self.feature_names) != x.shape[1]:
             raise ValueError(
@@ -161,10 +170,12 @@ class TensorDataset(torch.utils.data.Dataset):
 
     @property
     def num_features(self) -> int:
+        """Values per sample (C*H*W for images)."""
         return int(np.prod(self.x.shape[1:]))
 
     @property
     def num_classes(self) -> Optional[int]:
+        """Largest label + 1 for classification data, None for regression."""
         if self.task != "classification":
             return None
         return int(self.y.max().item()) + 1 if len(self.y) else 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Optional, Sequence, Union
 
 import matplotlib
 
@@ -25,7 +26,7 @@ from .plotting import plot_decision_boundary, plot_history, plot_samples
 from .training import fit
 
 
-def run(out: Path, seed: int = 42, epochs: int = 100, progress="auto") -> dict:
+def run(out: Path, seed: int = 42, epochs: int = 100, progress: Union[bool, str] = "auto") -> dict:
     """Train on 2500 noisy XOR points, test on 500 fresh ones; write figures, frames, checkpoint."""
     out.mkdir(parents=True, exist_ok=True)
     seed_everything(seed)
@@ -61,7 +62,8 @@ def run(out: Path, seed: int = 42, epochs: int = 100, progress="auto") -> dict:
     return {"accuracy": result["accuracy"], "loss": result["loss"], "epochs": history.epochs}
 
 
-def main(argv=None) -> None:
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """The command line: ``python -m learntorch.demo [--out out] [--seed 42] [--epochs 100]``."""
     parser = argparse.ArgumentParser(prog="python -m learntorch.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="out", help="folder for figures, frames and the checkpoint")
     parser.add_argument("--seed", type=int, default=42)

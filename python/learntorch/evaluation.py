@@ -11,8 +11,8 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .data import TensorDataset, _as_tensor, all_finite
-from .losses import BINARY_LOSSES, cross_entropy, get_loss, mse, bernoulli_nll_bce
+from .data import TensorDataset, _as_tensor, _check_int, all_finite
+from .losses import LossFn, bernoulli_nll_bce, cross_entropy, get_loss, mse
 
 __all__ = [
     "model_task",
@@ -54,21 +54,20 @@ def _split(data: DataLike, name: str = "data") -> tuple[torch.Tensor, Optional[t
     raise TypeError(f"`{name}` must be a learntorch dataset, an (x, y) pair or an array of inputs, got {type(data).__name__}")
 
 
-def _device_of(model: nn.Module) -> torch.device:
-    param = next(model.parameters(), None)
-    return param.device if param is not None else torch.device("cpu")
+def _logits(model: nn.Module, x: torch.Tensor, check_finite: bool = True) -> torch.Tensor:
+    """Raw model outputs for all of ``x``, on the CPU, in eval mode, without autograd.
 
-
-def _logits(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """Raw model outputs for all of ``x``, on the CPU, in eval mode, without autograd."""
-    # Inputs take the model's dtype: numpy and pandas hand over float64, the weights are float32.
+    ``check_finite=False`` is for inputs already checked (fit's validation set, every epoch).
+    """
+    # Inputs take the model's dtype and device: numpy and pandas hand over float64, the weights
+    # are float32.
     param = next(model.parameters(), None)
     dtype = param.dtype if param is not None and param.is_floating_point() else torch.float32
+    device = param.device if param is not None else torch.device("cpu")
     if x.dtype != dtype:
         x = x.to(dtype)
-    if not all_finite(x):
+    if check_finite and not all_finite(x):
         raise ValueError("`x` contains NaN or infinite values")
-    device = _device_of(model)
     was_training = model.training
     model.eval()
     try:
@@ -112,8 +111,9 @@ def predict(model: nn.Module, x: DataLike, threshold: float = 0.5) -> np.ndarray
     return probs.argmax(dim=1).numpy()
 
 
-def _default_loss(model: nn.Module, width: int):
-    task = model_task(model)
+def _default_loss(task: str, width: int) -> LossFn:
+    """The loss for a task and output width: MSE for regression, else BCE (one logit) or
+    cross-entropy (several). ``fit`` and ``evaluate`` both choose with it."""
     if task == "regression":
         return mse
     return bernoulli_nll_bce if width == 1 else cross_entropy
@@ -136,7 +136,7 @@ def evaluate(model: nn.Module, data: DataLike, loss: Union[str, Callable, nn.Mod
     if len(x) == 0:
         raise ValueError("`data` is empty")
     logits = _logits(model, x)
-    loss_fn = get_loss(loss) if loss is not None else _default_loss(model, logits.shape[1])
+    loss_fn = get_loss(loss) if loss is not None else _default_loss(model_task(model), logits.shape[1])
     with torch.inference_mode():
         out = {"loss": float(loss_fn(logits, y))}
         if model_task(model) != "regression":
@@ -157,10 +157,7 @@ def decision_grid(
     for name, lim in (("xlim", xlim), ("ylim", ylim)):
         if len(lim) != 2 or not np.all(np.isfinite(lim)) or not lim[0] < lim[1]:
             raise ValueError(f"`{name}` must be two finite numbers (low, high) with low < high, got {lim!r}")
-    if isinstance(resolution, float) and resolution.is_integer():
-        resolution = int(resolution)
-    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
-        raise ValueError(f"`resolution` must be an integer >= 2, got {resolution!r}")
+    resolution = _check_int(resolution, "resolution", 2)
     x1 = torch.linspace(float(xlim[0]), float(xlim[1]), resolution)
     x2 = torch.linspace(float(ylim[0]), float(ylim[1]), resolution)
     g2, g1 = torch.meshgrid(x2, x1, indexing="ij")  # (R, R), x1 varies along columns

@@ -19,9 +19,12 @@ delay-loaded import.
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from .plotting import _frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "ggplot_samples",
@@ -41,7 +44,7 @@ _INSTALL_HINT = (
 _R = None  # the loaded rpy2 pieces, set on first use
 
 
-def _r():
+def _r() -> dict:
     """Import rpy2, start R and load the learntorch R namespace, once."""
     global _R
     if _R is not None:
@@ -68,7 +71,7 @@ def _r():
     return _R
 
 
-def _to_r(frame):
+def _to_r(frame: "pd.DataFrame") -> Any:
     """A pandas DataFrame as an R data.frame (columns and values kept, index dropped)."""
     r = _r()
     frame = frame.reset_index(drop=True)
@@ -76,7 +79,7 @@ def _to_r(frame):
         return r["ro"].conversion.py2rpy(frame)
 
 
-def _call(function: str, *args, **kwargs):
+def _call(function: str, *args: Any, **kwargs: Any) -> Any:
     """Call ``learntorch::<function>``; an R error becomes a ValueError with R's message."""
     r = _r()
     ro = r["ro"]
@@ -93,7 +96,8 @@ def _call(function: str, *args, **kwargs):
         raise ValueError(message) from None
 
 
-def ggsave(plot, path: str, width: float = 4, height: float = 4, dpi: int = 100) -> str:
+def ggsave(plot: Any, path: Union[str, "os.PathLike[str]"], width: float = 4, height: float = 4,
+           dpi: int = 100) -> str:
     """Save an rpy2 ggplot object to ``path`` (inches and dots per inch, as matplotlib's figsize)."""
     ro = _r()["ro"]
     path = os.fspath(path)
@@ -102,14 +106,14 @@ def ggsave(plot, path: str, width: float = 4, height: float = 4, dpi: int = 100)
     return path
 
 
-def _finish(plot, path, width, height, dpi):
+def _finish(plot: Any, path: Optional[str], width: float, height: float, dpi: int) -> Any:
     if path is not None:
         ggsave(plot, path, width=width, height=height, dpi=dpi)
     return plot
 
 
 def ggplot_samples(data: Any, path: Optional[str] = None, title: str = "Dataset samples",
-                   legend_position: str = "best", width: float = 4, height: float = 4, dpi: int = 100):
+                   legend_position: str = "best", width: float = 4, height: float = 4, dpi: int = 100) -> Any:
     """ggplot2 twin of :func:`learntorch.plotting.plot_samples` (R's ``lt_plot_samples``).
 
     ``data`` is a samples frame (x1, x2, label) or a dataset with ``.to_frame()``. Returns the
@@ -123,7 +127,7 @@ def ggplot_samples(data: Any, path: Optional[str] = None, title: str = "Dataset 
 
 def ggplot_decision_boundary(grid: Any, data: Any = None, path: Optional[str] = None,
                              title: str = "Decision boundary", legend_position: str = "best",
-                             width: float = 4, height: float = 4, dpi: int = 100):
+                             width: float = 4, height: float = 4, dpi: int = 100) -> Any:
     """ggplot2 twin of :func:`learntorch.plotting.plot_decision_boundary` (R's
     ``lt_plot_decision_boundary``): the (x1, x2, prob) grid as a C0 -> C1 blend, samples on top."""
     _r()  # rpy2 and R first: a missing extra is the first thing to say
@@ -136,7 +140,7 @@ def ggplot_decision_boundary(grid: Any, data: Any = None, path: Optional[str] = 
 
 def ggplot_history(history: Any, metric: str = "loss", path: Optional[str] = None,
                    title: Optional[str] = None, legend_position: str = "best",
-                   width: float = 5, height: float = 3.5, dpi: int = 100):
+                   width: float = 5, height: float = 3.5, dpi: int = 100) -> Any:
     """ggplot2 twin of :func:`learntorch.plotting.plot_history` (R's ``lt_plot_history``).
 
     ``history`` is a :class:`learntorch.History` or its frame (epoch, split, metric, value).
@@ -149,7 +153,7 @@ def ggplot_history(history: Any, metric: str = "loss", path: Optional[str] = Non
 
 
 def ggplot_confusion(confusion: Any, path: Optional[str] = None, title: str = "Confusion matrix",
-                     width: float = 5, height: float = 4.5, dpi: int = 100):
+                     width: float = 5, height: float = 4.5, dpi: int = 100) -> Any:
     """ggplot2 twin of :func:`learntorch.plotting.plot_confusion` (R's ``lt_plot_confusion``)."""
     _r()  # rpy2 and R first: a missing extra is the first thing to say
     frame = _frame(confusion, "confusion", ["truth", "prediction", "count"])
@@ -158,7 +162,7 @@ def ggplot_confusion(confusion: Any, path: Optional[str] = None, title: str = "C
 
 
 def ggplot_benchmark(bench: Any, path: Optional[str] = None, title: str = "Matrix multiplication",
-                     width: float = 5, height: float = 3.5, dpi: int = 100):
+                     width: float = 5, height: float = 3.5, dpi: int = 100) -> Any:
     """ggplot2 twin of :func:`learntorch.plotting.plot_benchmark` (R's ``lt_plot_benchmark``)."""
     _r()  # rpy2 and R first: a missing extra is the first thing to say
     frame = _frame(bench, "bench", ["device", "n", "seconds", "gflops"])

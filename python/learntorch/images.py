@@ -32,7 +32,8 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .data import TensorDataset, _as_tensor
+from .data import TensorDataset, _as_tensor, _check_int
+from .evaluation import predict
 
 __all__ = [
     "ImageDataset",
@@ -78,7 +79,7 @@ class ImageDataset(TensorDataset):
     """
 
     def __init__(self, x: Any, y: Any, *, classes: Optional[Sequence[str]] = None, name: str = "images") -> None:
-        x = _as_tensor(x, "x")
+        x = _as_tensor(x, "x", check_finite=False)  # TensorDataset checks it, once
         if x.ndim == 3:
             x = x.unsqueeze(1)  # (N, H, W) -> (N, 1, H, W)
         if x.ndim != 4:
@@ -285,12 +286,16 @@ def _check_train(train: object) -> bool:
     return bool(train)
 
 
-def _find(folders: Sequence[Path], base: str) -> Optional[Path]:
-    for folder in folders:
-        for candidate in (folder / base, folder / (base + ".gz")):
-            if candidate.is_file():
-                return candidate
-    return None
+def _find(folders: Sequence[Path], wanted: Sequence[str]) -> tuple[List[Path], List[str]]:
+    """(paths found, names missing) for the file names ``wanted``, each maybe ending in .gz."""
+    found, missing = [], []
+    for base in wanted:
+        hit = next((c for f in folders for c in (f / base, f / (base + ".gz")) if c.is_file()), None)
+        if hit is None:
+            missing.append(base)
+        else:
+            found.append(hit)
+    return found, missing
 
 
 def _idx_folder(root: PathLike, train: bool, subfolder: str, name: str, classes: Optional[Sequence[str]]) -> ImageDataset:
@@ -299,9 +304,8 @@ def _idx_folder(root: PathLike, train: bool, subfolder: str, name: str, classes:
     # Also look where torchvision keeps its copy, so users can point at the same root.
     folders = [folder, folder / subfolder / "raw"]
     wanted = MNIST_FILES[train]
-    found = [_find(folders, base) for base in wanted]
-    if any(f is None for f in found):
-        missing = [b for b, f in zip(wanted, found) if f is None]
+    found, missing = _find(folders, wanted)
+    if missing:
         raise FileNotFoundError(
             f"{name}: missing {missing} in {str(folder)!r} (also looked in {str(folders[1])!r}). "
             f"Expected the files {list(wanted)}, each optionally ending in '.gz'. learntorch does not "
@@ -328,9 +332,8 @@ def cifar10(root: PathLike, train: bool = True) -> ImageDataset:
     train = _check_train(train)
     folders = [folder, folder / "cifar-10-batches-bin"]
     wanted = CIFAR10_FILES[train]
-    found = [_find(folders, base) for base in wanted]
-    if any(f is None for f in found):
-        missing = [b for b, f in zip(wanted, found) if f is None]
+    found, missing = _find(folders, wanted)
+    if missing:
         hint = ""
         if (folder / "cifar-10-batches-py").is_dir() or (folder / "data_batch_1").is_file():
             hint = (" Found the Python (pickle) version instead: learntorch reads only the binary version, "
@@ -340,17 +343,24 @@ def cifar10(root: PathLike, train: bool = True) -> ImageDataset:
             f"Expected the binary-version files {wanted}, each optionally ending in '.gz' "
             f"(from cifar-10-binary.tar.gz). learntorch does not download data.{hint}"
         )
-    classes = _cifar_classes(found[0].parent)
-    return read_cifar10_binary(found, classes=classes, name="cifar10-train" if train else "cifar10-test")
+    return read_cifar10_binary(found, name="cifar10-train" if train else "cifar10-test")
 
 
 # --------------------------------------------------------------------------------------------
 # the tidy image frame
 
 
+def _numpy(value: Any) -> np.ndarray:
+    return np.asarray(value.detach().cpu() if isinstance(value, torch.Tensor) else value)
+
+
+def _whole_numbers(arr: np.ndarray) -> bool:
+    return np.issubdtype(arr.dtype, np.number) and bool(np.all(np.equal(np.mod(arr, 1), 0)))
+
+
 def _as_index(value: Any, name: str, n_total: int) -> np.ndarray:
-    idx = np.asarray(value.detach().cpu() if isinstance(value, torch.Tensor) else value).reshape(-1)
-    if idx.size and (not np.issubdtype(idx.dtype, np.number) or not np.all(np.equal(np.mod(idx, 1), 0))):
+    idx = _numpy(value).reshape(-1)
+    if idx.size and not _whole_numbers(idx):
         raise ValueError(f"`{name}` must hold integer indices")
     idx = idx.astype(np.int64)
     if idx.size and (idx.min() < 0 or idx.max() >= n_total):
@@ -360,7 +370,7 @@ def _as_index(value: Any, name: str, n_total: int) -> np.ndarray:
 
 def _per_image(value: Any, name: str, n_total: int, idx: np.ndarray) -> np.ndarray:
     """Labels/predictions for the chosen images: given for the whole set or for the chosen ones."""
-    arr = np.asarray(value.detach().cpu() if isinstance(value, torch.Tensor) else value)
+    arr = _numpy(value)
     if arr.ndim == 2 and arr.shape[1] > 1:  # class probabilities or logits -> labels
         arr = arr.argmax(axis=1)
     arr = arr.reshape(-1)
@@ -369,7 +379,7 @@ def _per_image(value: Any, name: str, n_total: int, idx: np.ndarray) -> np.ndarr
     elif len(arr) != len(idx):
         raise ValueError(f"`{name}` has {len(arr)} values: give one per image in the data ({n_total}) "
                          f"or one per image in the frame ({len(idx)})")
-    if not np.issubdtype(arr.dtype, np.number) or not np.all(np.equal(np.mod(arr, 1), 0)):
+    if not _whole_numbers(arr):
         raise ValueError(f"`{name}` must hold integer class labels")
     return arr.astype(np.int64)
 
@@ -410,18 +420,10 @@ def image_frame(
     if indices is not None:
         idx = _as_index(indices, "indices", n_total)
     else:
-        if n is None:
-            n = n_total
-        if isinstance(n, float) and n.is_integer():
-            n = int(n)
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"`n` must be a positive integer or None, got {n!r}")
-        idx = np.arange(min(int(n), n_total))
-    if isinstance(predictions, nn.Module):
-        from .evaluation import predict
-
-        predictions = predict(predictions, x[torch.as_tensor(idx)].float())
+        idx = np.arange(n_total if n is None else min(_check_int(n, "n"), n_total))
     pixels = x[torch.as_tensor(idx, dtype=torch.long)].float()  # (n, C, H, W)
+    if isinstance(predictions, nn.Module):
+        predictions = predict(predictions, pixels)
     if grey and channels == 3:
         # ITU-R 601 luma, the weights PIL's convert("L") uses.
         weights = torch.tensor([0.299, 0.587, 0.114]).reshape(1, 3, 1, 1)
@@ -429,7 +431,6 @@ def image_frame(
         channels = 1
     elif grey and channels != 1:
         raise ValueError(f"`grey=True` converts 3-channel images; these have {channels} channels")
-    k = len(idx)
     # Row-major over (image, channel, row, col): col varies fastest.
     image_col, channel_col, row_col, col_col = np.meshgrid(
         idx, np.arange(channels), np.arange(height), np.arange(width), indexing="ij")
@@ -446,5 +447,4 @@ def image_frame(
         frame["label"] = np.repeat(_per_image(labels, "labels", n_total, idx), per_image)
     if predictions is not None:
         frame["prediction"] = np.repeat(_per_image(predictions, "predictions", n_total, idx), per_image)
-    assert len(frame) == k * per_image
     return frame

@@ -42,12 +42,17 @@ def activation(name: str) -> nn.Module:
     return _ACTIVATIONS[name.lower()]()
 
 
+_make_activation = activation  # the constructors' `activation` argument shadows the function
+
+
 def _positive(value: object, name: str) -> int:
+    """A positive int; a whole float (R's ``4``) counts. Local because this module is a leaf
+    (the rest of the package uses ``data._check_int``)."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ValueError(f"`{name}` must be a positive integer, got {value!r}")
-    return value
+    return int(value)
 
 
 class _Recorded(nn.Module):
@@ -74,20 +79,18 @@ class _Recorded(nn.Module):
                 f"got a tensor of shape {tuple(x.shape)}"
             )
 
-    def extra_repr(self) -> str:
-        return ""
-
 
 class SimpleClassifier(_Recorded):
     """The tutorial's XOR network: Linear -> activation -> Linear, returning logits."""
 
     def __init__(self, num_inputs: int = 2, num_hidden: int = 4, num_outputs: int = 1, activation: str = "tanh"):
         super().__init__()
-        self.config = dict(num_inputs=_positive(num_inputs, "num_inputs"), num_hidden=_positive(num_hidden, "num_hidden"),
-                           num_outputs=_positive(num_outputs, "num_outputs"), activation=activation)
+        num_inputs, num_hidden = _positive(num_inputs, "num_inputs"), _positive(num_hidden, "num_hidden")
+        num_outputs = _positive(num_outputs, "num_outputs")
+        self.config = dict(num_inputs=num_inputs, num_hidden=num_hidden, num_outputs=num_outputs, activation=activation)
         self.in_features = num_inputs
         self.linear1 = nn.Linear(num_inputs, num_hidden)
-        self.act_fn = globals()["activation"](activation)
+        self.act_fn = _make_activation(activation)
         self.linear2 = nn.Linear(num_hidden, num_outputs)
 
     def _out_width(self) -> int:
@@ -103,12 +106,14 @@ class LinearRegression(_Recorded):
 
     def __init__(self, in_features: int, out_features: int = 1):
         super().__init__()
-        self.config = dict(in_features=_positive(in_features, "in_features"), out_features=_positive(out_features, "out_features"))
+        in_features, out_features = _positive(in_features, "in_features"), _positive(out_features, "out_features")
+        self.config = dict(in_features=in_features, out_features=out_features)
         self.in_features = in_features
         self.linear = nn.Linear(in_features, out_features)
 
     @property
     def task(self) -> str:
+        """Always ``"regression"``."""
         return "regression"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -121,7 +126,8 @@ class LogisticRegression(_Recorded):
 
     def __init__(self, in_features: int):
         super().__init__()
-        self.config = dict(in_features=_positive(in_features, "in_features"))
+        in_features = _positive(in_features, "in_features")
+        self.config = dict(in_features=in_features)
         self.in_features = in_features
         self.linear = nn.Linear(in_features, 1)
 
@@ -148,18 +154,20 @@ class MLP(_Recorded):
         if isinstance(hidden, (int, float)):
             hidden = (hidden,)
         hidden = tuple(_positive(h, "hidden") for h in hidden)
-        self.config = dict(in_features=_positive(in_features, "in_features"), hidden=list(hidden),
-                           out_features=_positive(out_features, "out_features"), activation=activation, task=task)
+        in_features, out_features = _positive(in_features, "in_features"), _positive(out_features, "out_features")
+        self.config = dict(in_features=in_features, hidden=list(hidden), out_features=out_features,
+                           activation=activation, task=task)
         self.in_features = in_features
         sizes = (in_features, *hidden)
         layers: list[nn.Module] = [nn.Flatten()]
         for a, b in zip(sizes[:-1], sizes[1:]):
-            layers += [nn.Linear(a, b), globals()["activation"](activation)]
+            layers += [nn.Linear(a, b), _make_activation(activation)]
         layers.append(nn.Linear(sizes[-1], out_features))
         self.net = nn.Sequential(*layers)
 
     @property
     def task(self) -> str:
+        """``"regression"`` when built so, else ``"binary"`` or ``"multiclass"`` by output width."""
         if self.config["task"] == "regression":
             return "regression"
         return "binary" if self.config["out_features"] == 1 else "multiclass"
@@ -174,7 +182,8 @@ class SoftmaxRegression(_Recorded):
 
     def __init__(self, in_features: int, num_classes: int):
         super().__init__()
-        self.config = dict(in_features=_positive(in_features, "in_features"), num_classes=_positive(num_classes, "num_classes"))
+        in_features, num_classes = _positive(in_features, "in_features"), _positive(num_classes, "num_classes")
+        self.config = dict(in_features=in_features, num_classes=num_classes)
         self.in_features = in_features
         self.flatten = nn.Flatten()
         self.linear = nn.Linear(in_features, num_classes)
@@ -196,8 +205,9 @@ class ConvNet(_Recorded):
 
     def __init__(self, in_channels: int = 3, num_classes: int = 10, image_size: int = 32, width: int = 32):
         super().__init__()
-        self.config = dict(in_channels=_positive(in_channels, "in_channels"), num_classes=_positive(num_classes, "num_classes"),
-                           image_size=_positive(image_size, "image_size"), width=_positive(width, "width"))
+        in_channels, num_classes = _positive(in_channels, "in_channels"), _positive(num_classes, "num_classes")
+        image_size, width = _positive(image_size, "image_size"), _positive(width, "width")
+        self.config = dict(in_channels=in_channels, num_classes=num_classes, image_size=image_size, width=width)
         self.in_features = in_channels * image_size * image_size
         self.in_channels, self.image_size = in_channels, image_size
         if image_size < 4:

@@ -49,18 +49,30 @@ def _hex_to_rgb(colour: str) -> np.ndarray:
     return np.array([int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)])
 
 
-def plot_samples(data: Any, ax: Optional["Axes"] = None, title: str = "Dataset samples") -> "Axes":
-    """Scatter of (x1, x2) coloured by label, as the XOR tutorial draws it."""
-    frame = _frame(data, "data", ["x1", "x2", "label"])
-    ax = _axes(ax)
+_SAMPLE_COLUMNS = ["x1", "x2", "label"]
+
+
+def _scatter_classes(ax: "Axes", frame: pd.DataFrame) -> None:
+    """The samples (x1, x2) as one scatter per label in TAB10 colours, with a legend."""
     for label in sorted(frame["label"].unique()):
         part = frame[frame["label"] == label]
         ax.scatter(part["x1"], part["x2"], color=TAB10[int(label) % 10], edgecolor="#333333",
                    label=f"Class {int(label)}")
+    ax.legend()
+
+
+def _xy_labels(ax: "Axes", title: str) -> None:
     ax.set_title(title)
     ax.set_xlabel(r"$x_1$")
     ax.set_ylabel(r"$x_2$")
-    ax.legend()
+
+
+def plot_samples(data: Any, ax: Optional["Axes"] = None, title: str = "Dataset samples") -> "Axes":
+    """Scatter of (x1, x2) coloured by label, as the XOR tutorial draws it."""
+    frame = _frame(data, "data", _SAMPLE_COLUMNS)
+    ax = _axes(ax)
+    _scatter_classes(ax, frame)
+    _xy_labels(ax, title)
     return ax
 
 
@@ -75,17 +87,10 @@ def plot_decision_boundary(grid: pd.DataFrame, data: Any = None, ax: Optional["A
     image = (1 - prob)[..., None] * c0 + prob[..., None] * c1  # (H, W, 3)
     ax.imshow(image, origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]), aspect="auto", interpolation="nearest")
     if data is not None:
-        frame = _frame(data, "data", ["x1", "x2", "label"])
-        for label in sorted(frame["label"].unique()):
-            part = frame[frame["label"] == label]
-            ax.scatter(part["x1"], part["x2"], color=TAB10[int(label) % 10], edgecolor="#333333",
-                       label=f"Class {int(label)}")
-        ax.legend()
+        _scatter_classes(ax, _frame(data, "data", _SAMPLE_COLUMNS))
     ax.set_xlim(xs[0], xs[-1])
     ax.set_ylim(ys[0], ys[-1])
-    ax.set_title(title)
-    ax.set_xlabel(r"$x_1$")
-    ax.set_ylabel(r"$x_2$")
+    _xy_labels(ax, title)
     return ax
 
 

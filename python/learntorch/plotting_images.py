@@ -14,16 +14,21 @@ rules written here, so the two figures agree:
 from __future__ import annotations
 
 import math
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .plotting import _frame
+from .data import _check_int
+from .plotting import TAB10, _frame
+
+if TYPE_CHECKING:  # matplotlib is imported lazily, when something is drawn
+    from matplotlib.figure import Figure
 
 __all__ = ["plot_images", "image_panels", "image_arrays", "MISCLASSIFIED_COLOUR"]
 
-MISCLASSIFIED_COLOUR = "#d62728"  # matplotlib's C3 red
+MISCLASSIFIED_COLOUR = TAB10[3]  # matplotlib's C3 red
+_IMAGE_COLUMNS = ["image", "row", "col", "intensity"]
 
 
 def _name(value: Any, classes: Optional[Sequence[str]]) -> str:
@@ -34,7 +39,7 @@ def _name(value: Any, classes: Optional[Sequence[str]]) -> str:
 
 def image_panels(frame: Any, classes: Optional[Sequence[str]] = None) -> pd.DataFrame:
     """One row per image: panel (0-based, in drawing order), image, title, misclassified."""
-    frame = _frame(frame, "frame", ["image", "row", "col", "intensity"])
+    frame = _frame(frame, "frame", _IMAGE_COLUMNS)
     order = pd.unique(frame["image"])
     first = frame.drop_duplicates("image").set_index("image").loc[order]
     has_label = "label" in frame.columns
@@ -65,7 +70,7 @@ def _limits(frame: pd.DataFrame) -> tuple:
 
 def image_arrays(frame: Any) -> dict:
     """``{image: array}``: H x W for grey images, H x W x 3 (scaled to [0, 1]) for colour ones."""
-    frame = _frame(frame, "frame", ["image", "row", "col", "intensity"])
+    frame = _frame(frame, "frame", _IMAGE_COLUMNS)
     lo, hi = _limits(frame)
     out = {}
     for image, part in frame.groupby("image", sort=False):
@@ -83,7 +88,8 @@ def image_arrays(frame: Any) -> dict:
 
 
 def plot_images(frame: Any, ncol: Optional[int] = None, classes: Optional[Sequence[str]] = None,
-                fig=None, title: Optional[str] = None, panel_size: float = 1.25, cmap: str = "gray"):
+                fig: Optional["Figure"] = None, title: Optional[str] = None, panel_size: float = 1.25,
+                cmap: str = "gray") -> "Figure":
     """A grid of images with their labels (and predictions; misclassified ones in red).
 
     ``frame`` is an image frame (``lt.image_frame`` / ``dataset.to_frame()``) or an image
@@ -95,18 +101,12 @@ def plot_images(frame: Any, ncol: Optional[int] = None, classes: Optional[Sequen
         if classes is None:
             classes = getattr(frame, "classes", None)
         frame = frame.to_frame(n=16) if hasattr(frame, "image_shape") else frame.to_frame()
-    frame = _frame(frame, "frame", ["image", "row", "col", "intensity"])
+    frame = _frame(frame, "frame", _IMAGE_COLUMNS)
     if frame.empty:
         raise ValueError("`frame` holds no images")
     panels = image_panels(frame, classes)
     n = len(panels)
-    if ncol is None:
-        ncol = min(8, n)
-    if isinstance(ncol, float) and ncol.is_integer():
-        ncol = int(ncol)
-    if isinstance(ncol, bool) or not isinstance(ncol, (int, np.integer)) or ncol < 1:
-        raise ValueError(f"`ncol` must be a positive integer, got {ncol!r}")
-    ncol = min(int(ncol), n)
+    ncol = min(8 if ncol is None else _check_int(ncol, "ncol"), n)
     nrow = math.ceil(n / ncol)
     two_lines = panels["title"].str.contains("\n").any()
     if fig is None:

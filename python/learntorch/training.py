@@ -12,19 +12,18 @@ import os
 import signal
 import sys
 import threading
-from collections import defaultdict
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
 
-import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import BatchIterator, TensorDataset, _check_positive_int, _generator, all_finite
+from .data import (BatchIterator, TensorDataset, _check_int, _check_nonnegative, _check_positive_int, _generator,
+                   all_finite)
 from .devices import resolve_device, threads
-from .evaluation import _accuracy, _logits, _split, model_task
-from .losses import BINARY_LOSSES, CLASSIFICATION_LOSSES, bernoulli_nll_bce, cross_entropy, get_loss, mse
+from .evaluation import _accuracy, _default_loss, _logits
+from .losses import BINARY_LOSSES, CLASSIFICATION_LOSSES, bernoulli_nll_bce, cross_entropy, get_loss
 
 __all__ = ["fit", "History", "Callback", "EarlyStopping", "KeepBestWeights", "TrainingDiverged", "make_optimizer"]
 
@@ -60,10 +59,12 @@ class History:
         self.stop_reason: Optional[str] = None
 
     def append(self, record: Dict[str, float]) -> None:
+        """Add one epoch's record (``epoch`` plus its metrics)."""
         self.records.append(dict(record))
 
     @property
     def epochs(self) -> int:
+        """Completed epochs."""
         return len(self.records)
 
     def __len__(self) -> int:
@@ -71,6 +72,7 @@ class History:
 
     @property
     def metrics(self) -> List[str]:
+        """Metric names in the order first logged (``train_loss``, ``valid_accuracy``...)."""
         names: List[str] = []
         for rec in self.records:
             names += [k for k in rec if k != "epoch" and k not in names]
@@ -82,6 +84,7 @@ class History:
         return [rec.get(metric, math.nan) for rec in self.records]
 
     def last(self) -> Dict[str, float]:
+        """The last epoch's record ({} before any epoch)."""
         return dict(self.records[-1]) if self.records else {}
 
     def to_frame(self) -> pd.DataFrame:
@@ -107,13 +110,13 @@ class Callback:
     """Hooks ``fit`` calls; set ``state.stop_training = True`` to stop after this epoch."""
 
     def on_train_begin(self, state: "TrainingState") -> None:
-        pass
+        """Before the first epoch."""
 
     def on_epoch_end(self, state: "TrainingState") -> None:
-        pass
+        """After each completed epoch; ``state.logs`` holds its metrics."""
 
     def on_train_end(self, state: "TrainingState") -> None:
-        pass
+        """After the last epoch, also when training stopped early or was interrupted."""
 
 
 class TrainingState:
@@ -156,15 +159,19 @@ class KeepBestWeights(Callback):
             return True
         return value < self.best - margin if self.mode == "min" else value > self.best + margin
 
+    def _monitored(self, state: TrainingState) -> float:
+        if self.monitor not in state.logs:
+            raise ValueError(f"cannot monitor {self.monitor!r}: this run logs {sorted(state.logs)} "
+                             "(pass `valid` to fit for valid_* metrics)")
+        return state.logs[self.monitor]
+
     def on_train_begin(self, state: TrainingState) -> None:
         self.best, self.best_epoch, self._weights = None, None, None
 
     def on_epoch_end(self, state: TrainingState) -> None:
-        if self.monitor not in state.logs:
-            raise ValueError(f"cannot monitor {self.monitor!r}: this run logs {sorted(state.logs)} "
-                             "(pass `valid` to fit for valid_* metrics)")
-        if self._better(state.logs[self.monitor]):
-            self.best, self.best_epoch = state.logs[self.monitor], state.epoch
+        value = self._monitored(state)
+        if self._better(value):
+            self.best, self.best_epoch = value, state.epoch
             self._weights = _snapshot(state.model)
 
     def on_train_end(self, state: TrainingState) -> None:
@@ -183,9 +190,7 @@ class EarlyStopping(KeepBestWeights):
                  mode: str = "auto", restore_best_weights: bool = True) -> None:
         super().__init__(monitor, mode)
         self.patience = _check_positive_int(patience, "patience")
-        if min_delta < 0:
-            raise ValueError(f"`min_delta` must be >= 0, got {min_delta}")
-        self.min_delta = float(min_delta)
+        self.min_delta = _check_nonnegative(min_delta, "min_delta")
         self.restore_best_weights = restore_best_weights
         self.wait = 0
 
@@ -194,10 +199,7 @@ class EarlyStopping(KeepBestWeights):
         self.wait = 0
 
     def on_epoch_end(self, state: TrainingState) -> None:
-        if self.monitor not in state.logs:
-            raise ValueError(f"cannot monitor {self.monitor!r}: this run logs {sorted(state.logs)} "
-                             "(pass `valid` to fit for valid_* metrics)")
-        value = state.logs[self.monitor]
+        value = self._monitored(state)
         if self._better(value, self.min_delta):
             self.best, self.best_epoch, self.wait = value, state.epoch, 0
             if self.restore_best_weights:
@@ -266,8 +268,7 @@ def make_optimizer(model: nn.Module, optimizer: Union[str, torch.optim.Optimizer
         return optimizer
     if lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0 or not math.isfinite(lr)):
         raise ValueError(f"`lr` must be a positive number, got {lr!r}")
-    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or weight_decay < 0:
-        raise ValueError(f"`weight_decay` must be a non-negative number, got {weight_decay!r}")
+    weight_decay = _check_nonnegative(weight_decay, "weight_decay")
     if isinstance(optimizer, str):
         key = optimizer.lower()
         if key not in _OPTIMIZERS:
@@ -297,9 +298,7 @@ def _resolve_loss(loss, model: nn.Module, train: TensorDataset, width: int):
         # The model decides: labels that arrive as floats 0.0/1.0 (as R sends numbers) still
         # train a classifier. Modules without a learntorch task fall back to the data's task.
         task = getattr(model, "task", None) or ("regression" if train.task == "regression" else "binary")
-        if task == "regression":
-            return mse
-        return bernoulli_nll_bce if width == 1 else cross_entropy
+        return _default_loss(task, width)
     return get_loss(loss)
 
 
@@ -381,10 +380,7 @@ def fit(
         for part, t in (("x", data.x), ("y", data.y)) if data is not None else ():
             if not all_finite(t):
                 raise ValueError(f"`{name}` has NaN or infinite values in its {part}")
-    if isinstance(epochs, float) and epochs.is_integer():
-        epochs = int(epochs)
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"`epochs` must be a non-negative integer, got {epochs!r}")
+    epochs = _check_int(epochs, "epochs", 0)
     batch_size = _check_positive_int(batch_size, "batch_size")
     if len(train) == 0:
         raise ValueError("`train` is empty")
@@ -536,7 +532,7 @@ def _epoch_metrics(losses: List[torch.Tensor], outs: List[torch.Tensor], targets
 
 
 def _validate(model: nn.Module, valid: TensorDataset, loss_fn, is_classifier: bool) -> Dict[str, float]:
-    logits = _logits(model, valid.x)
+    logits = _logits(model, valid.x, check_finite=False)  # fit checked valid.x before epoch 1
     y = valid.y
     if logits.shape[1] == 1 and y.ndim == 1 and not is_classifier:
         y = y.unsqueeze(1)

@@ -116,3 +116,19 @@ def test_models_reject_non_tensors():
 def test_constructors_reject_bad_arguments_naming_them(call, argument):
     with pytest.raises(ValueError, match=f"`{argument}`"):
         call()
+
+
+@pytest.mark.parametrize("cls, args", [
+    (lt.SimpleClassifier, dict(num_inputs=2, num_hidden=4, num_outputs=1)),
+    (lt.LinearRegression, dict(in_features=3, out_features=2)),
+    (lt.LogisticRegression, dict(in_features=3)),
+    (lt.MLP, dict(in_features=3, hidden=[4, 6], out_features=2)),
+    (lt.SoftmaxRegression, dict(in_features=3, num_classes=4)),
+    (lt.ConvNet, dict(in_channels=1, num_classes=3, image_size=8, width=4)),
+])
+def test_constructors_take_whole_floats_as_r_sends_them(cls, args):
+    as_floats = {k: [float(h) for h in v] if isinstance(v, list) else float(v) for k, v in args.items()}
+    model = cls(**as_floats)
+    assert {k: model.config[k] for k in args} == args
+    assert all(type(v) is int for k, v in model.config.items() if k in args and k != "hidden")
+    assert model(torch.zeros(2, model.in_features)).shape[0] == 2

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb, to_rgba
 
@@ -20,8 +21,6 @@ def samples():
 @pytest.fixture
 def history():
     train, valid = lt.train_val_split(lt.continuous_xor(200, seed=0), 0.25, seed=0)
-    import torch
-
     torch.manual_seed(0)
     return lt.fit(lt.SimpleClassifier(2, 4, 1), train, valid=valid, epochs=4, batch_size=50, seed=0,
                   progress=False)

@@ -422,6 +422,10 @@ def test_monitoring_a_metric_that_is_not_logged_names_it():
         lt.KeepBestWeights(mode="sideways")
     with pytest.raises(ValueError, match="`patience`"):
         lt.EarlyStopping(patience=0)
+    with pytest.raises(ValueError, match="`min_delta`"):
+        lt.EarlyStopping(min_delta=-0.1)
+    with pytest.raises(TypeError, match="`min_delta`"):
+        lt.EarlyStopping(min_delta="a lot")
 
 
 # --- Ctrl-C ------------------------------------------------------------------------------------

@@ -20,13 +20,12 @@ skip_if_no_python <- function() {
 }
 
 # Run Python code in a fresh namespace holding `lt` (learntorch), `torch` and `np`; returns
-# the namespace's variables converted to R (pandas frames become data.frames).
+# the namespace (a Python dict, unconverted): take its values with reticulate::py_get_item().
 py_eval_lt <- function(code) {
-  env <- reticulate::py_run_string(
+  reticulate::py_run_string(
     paste("import learntorch as lt, torch, numpy as np", code, sep = "\n"),
     local = TRUE, convert = FALSE
   )
-  env
 }
 
 # A pandas frame from Python, as learntorch's R side converts it.

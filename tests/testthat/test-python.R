@@ -55,6 +55,20 @@ test_that("converters return what Python expects", {
   expect_identical(learntorch:::as_labels(c("yes", "no")), c(1L, 0L))
   expect_error(learntorch:::as_flag("yes", "shuffle"), "`shuffle` must be TRUE or FALSE")
   expect_error(learntorch:::as_names(1:2, "x"), "`x` must be a character vector")
+  expect_identical(learntorch:::as_choice("b", "mode", c("a", "b")), "b")
+  expect_error(learntorch:::as_choice("z", "mode", c("a", "b", "c")),
+               "`mode` must be \"a\", \"b\" or \"c\", not \"z\".", fixed = TRUE)
+  expect_error(learntorch:::as_choice(1, "mode", "a"), "`mode` must be a single string")
+  expect_true(learntorch:::is_labels(factor("a")))
+  expect_false(learntorch:::is_labels(c(0, 1)))
+})
+
+test_that("library(learntorch) does not start Python", {
+  skip_on_cran()
+  code <- paste0(".libPaths(", paste(deparse(.libPaths()), collapse = ""), "); ",
+                 "library(learntorch); cat(reticulate::py_available(initialize = FALSE))")
+  out <- system2(file.path(R.home("bin"), "Rscript"), c("-e", shQuote(code)), stdout = TRUE)
+  expect_identical(utils::tail(out, 1), "FALSE")
 })
 
 test_that("R values become tensors of the right dtype", {
