@@ -3,19 +3,24 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 ROOT := $(CURDIR)
 PY := $(ROOT)/.venv/bin/python
+# Second venv: current numpy 2 / pandas 3, as Python users have them (.venv pins older for reticulate).
+PY_LATEST := $(ROOT)/.venv-latest/bin/python
 export RETICULATE_PYTHON := $(PY)
 export R_LIBS := $(ROOT)/.r-lib
 export MPLBACKEND := Agg
 # Tiny models: keep OpenMP from spinning on the second core (see devices.threads).
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: setup setup-python setup-r demo test test-python test-r check-r test-site site bench clean
+.PHONY: setup setup-python setup-python-latest setup-r demo test test-python test-python-latest test-r check-r test-site site bench clean
 
 setup:
 	@bash tools/setup.sh all
 
 setup-python:
 	@bash tools/setup.sh python
+
+setup-python-latest:
+	@bash tools/setup.sh python-latest
 
 setup-r:
 	@bash tools/setup.sh r
@@ -24,11 +29,14 @@ demo: setup
 	$(PY) -m learntorch.demo --out out
 	Rscript tools/demo.R out
 
-test: setup test-python test-r check-r test-site
+test: setup test-python test-python-latest test-r check-r test-site
 	@echo "make test: all suites passed"
 
 test-python:
 	$(PY) -m pytest tests/python -q
+
+test-python-latest:
+	$(PY_LATEST) -m pytest tests/python -q
 
 test-r:
 	Rscript tools/run_testthat.R

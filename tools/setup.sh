@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian machine: R from Debian, a Python venv at .venv with the
-# pinned development dependencies, and the R package installed into .r-lib.
+# pinned development dependencies, a second venv at .venv-latest with current numpy and pandas
+# (what Python users have), and the R package installed into .r-lib.
 # Quick when already done: each step checks before it works.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-what="${1:-all}"   # all | python | r
+what="${1:-all}"   # all | python | python-latest | r
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -45,6 +46,25 @@ python_env() {
   fi
 }
 
+# .venv pins numpy<2 / pandas<3 for Debian's reticulate; Python users have numpy 2 and pandas 3,
+# so the Python suite also runs here (make test-python-latest). No rpy2: its tests skip.
+python_latest_env() {
+  if [ ! -x .venv-latest/bin/python ]; then
+    echo "setup: creating .venv-latest"
+    python3 -m venv .venv-latest
+  fi
+  stamp=.venv-latest/.learntorch-setup
+  want=$(cat pyproject.toml tools/latest-constraints.txt tools/setup.sh | sha1sum | cut -d' ' -f1)
+  if [ "$(cat $stamp 2>/dev/null)" != "$want" ]; then
+    echo "setup: installing Python dependencies into .venv-latest (numpy 2, pandas 3)"
+    .venv-latest/bin/pip install -q --disable-pip-version-check -c tools/latest-constraints.txt \
+      torch==2.13.0 "numpy>=2" "pandas>=3" matplotlib tqdm scikit-learn pytest
+    .venv-latest/bin/pip install -q --disable-pip-version-check -c tools/latest-constraints.txt \
+      --no-deps -e .
+    echo "$want" > $stamp
+  fi
+}
+
 r_package() {
   mkdir -p .r-lib
   # roxygen2 regenerates NAMESPACE and man/ from the R sources, then the package installs.
@@ -59,7 +79,8 @@ r_package() {
 
 case "$what" in
   python) python_env ;;
+  python-latest) python_latest_env ;;
   r) apt_r; r_package ;;
-  all) apt_r; python_env; r_package ;;
-  *) echo "usage: tools/setup.sh [all|python|r]"; exit 2 ;;
+  all) apt_r; python_env; python_latest_env; r_package ;;
+  *) echo "usage: tools/setup.sh [all|python|python-latest|r]"; exit 2 ;;
 esac

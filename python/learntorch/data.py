@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .labels import encode_labels, is_labels as _is_labels
+
 __all__ = [
     "TensorDataset",
     "continuous_xor",
@@ -93,16 +95,43 @@ def _as_tensor(value: ArrayLike, name: str, dtype: Optional[torch.dtype] = None,
         tensor = torch.as_tensor(value) if dtype is None else torch.as_tensor(value, dtype=dtype)
     except (TypeError, ValueError, RuntimeError) as exc:
         raise TypeError(f"`{name}` must be a tensor, array or nested sequence of numbers") from exc
+    if tensor.is_complex():
+        raise TypeError(f"`{name}` holds complex numbers; learntorch trains on real numbers")
     if check_finite and not all_finite(tensor):
         raise ValueError(f"`{name}` contains NaN or infinite values")
     return tensor
+
+
+def _dataset_targets(y: object, task: Optional[str], classes: Optional[Sequence]) -> tuple[torch.Tensor, Optional[list]]:
+    """Targets as a tensor; label names become codes and ``classes``."""
+    if _is_labels(y):
+        if task == "regression":
+            # Numbers read as text (an object column of "3.5", "-2") are values, not categories.
+            try:
+                return _as_tensor(pd.to_numeric(pd.Series(np.asarray(y, dtype=object)), errors="raise")
+                                  .to_numpy(dtype=np.float64), "y"), None
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"`task` is 'regression' but `y` holds non-numbers: {exc}") from None
+        return encode_labels(y, "y", classes)
+    if isinstance(y, pd.Series) and y.isna().any():
+        raise ValueError("`y` has missing values")
+    tensor = _as_tensor(y, "y")
+    if classes is not None:
+        if task == "regression":
+            raise ValueError("`classes` names class labels, but `task` is 'regression'")
+        classes = [c.item() if isinstance(c, np.generic) else c for c in classes]
+        if len(tensor) and not tensor.is_floating_point() and int(tensor.max()) >= len(classes):
+            raise ValueError(f"`classes` names {len(classes)} classes but the labels go up to {int(tensor.max())}")
+    return tensor, None if classes is None else list(classes)
 
 
 class TensorDataset(torch.utils.data.Dataset):
     """Inputs ``x`` (N x ...) and targets ``y`` (N or N x k) held as tensors.
 
     ``task`` is ``"classification"`` (integer labels, frame column ``label``) or
-    ``"regression"`` (float targets, frame column ``target`` or ``target_names``).
+    ``"regression"`` (float targets, frame column ``target`` or ``target_names``). Labels that
+    are names (strings, categoricals, booleans) are stored as codes with their names in
+    ``classes`` (``classes[code]``); ``classes=`` fixes the names and their order.
     """
 
     def __init__(
@@ -113,9 +142,12 @@ class TensorDataset(torch.utils.data.Dataset):
         task: Optional[str] = None,
         feature_names: Optional[Sequence[str]] = None,
         target_names: Optional[Sequence[str]] = None,
+        classes: Optional[Sequence] = None,
     ) -> None:
         x = _as_tensor(x, "x")
-        y = _as_tensor(y, "y")
+        if task is not None and task not in ("classification", "regression"):
+            raise ValueError(f"`task` must be 'classification' or 'regression', got {task!r}")
+        y, classes = _dataset_targets(y, task, classes)
         if x.ndim == 1:
             x = x.unsqueeze(1)
         if x.ndim < 2:
@@ -125,18 +157,17 @@ class TensorDataset(torch.utils.data.Dataset):
         if not x.is_floating_point() or x.dtype == torch.float64:
             x = x.to(torch.get_default_dtype())  # numpy/pandas/R hand over float64; models are float32
         if task is None:
-            task = "regression" if y.is_floating_point() else "classification"
-        if task not in ("classification", "regression"):
-            raise ValueError(f"`task` must be 'classification' or 'regression', got {task!r}")
+            task = "classification" if classes is not None or not y.is_floating_point() else "regression"
         if task == "classification":
             if y.is_floating_point():
                 if not torch.equal(y, y.round()):
                     raise ValueError("`y` holds non-integer values but `task` is 'classification'")
                 y = y.long()
             if (y < 0).any():
-                raise ValueError("class labels in `y` must be 0, 1, 2, ...: found a negative label")
+                raise ValueError("class labels in `y` must be 0, 1, 2, ... or names: found a negative label")
         elif not y.is_floating_point() or y.dtype == torch.float64:
             y = y.to(torch.get_default_dtype())
+        self.classes = classes
         self.x = x
         self.y = y
         self.task = task
@@ -193,6 +224,10 @@ class TensorDataset(torch.utils.data.Dataset):
         x = self.x.detach().cpu().reshape(len(self), -1).numpy()
         frame = pd.DataFrame(x, columns=self.feature_names)
         y = self.y.detach().cpu().numpy()
+        if self.classes is not None and getattr(self, "classes_are_labels", True):
+            # Labels by name, as a categorical in the classes' order (an R factor's levels).
+            frame[self.target_names[0]] = pd.Categorical.from_codes(y.reshape(-1), categories=self.classes)
+            return frame
         if y.ndim == 1:
             y = y[:, None]
         for j, name in enumerate(self.target_names):
@@ -292,17 +327,15 @@ def from_frame(
         raise ValueError(f"columns not found in `frame`: {missing}; it has {list(frame.columns)}")
     if not x:
         raise ValueError("`x` must name at least one column")
-    target = frame[y_cols]
-    if len(y_cols) == 1:
-        target = target.iloc[:, 0]
-        if isinstance(target.dtype, pd.CategoricalDtype) or target.dtype == object or target.dtype == bool:
-            # Factor-like labels become 0-based class codes in level order.
-            target = pd.Categorical(target).codes.astype(np.int64)
-            task = task or "classification"
+    target = frame[y_cols[0]] if len(y_cols) == 1 else frame[y_cols].to_numpy()
+    bad = [c for c in x if not pd.api.types.is_numeric_dtype(frame[c])]
+    if bad:
+        raise ValueError(f"the input columns {bad} are not numeric: choose numeric columns with `x`")
     x_values = frame[x].to_numpy(dtype=np.float32)
-    return TensorDataset(
-        x_values, np.asarray(target), task=task, feature_names=x, target_names=None if task == "classification" else y_cols
-    )
+    ds = TensorDataset(x_values, target, task=task, feature_names=x)
+    if ds.task == "regression":
+        ds.target_names = y_cols
+    return ds
 
 
 # Above this size a per-epoch copy of the inputs costs more than gathering batch by batch

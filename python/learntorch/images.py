@@ -78,6 +78,9 @@ class ImageDataset(TensorDataset):
     (x1..x{C*H*W}, label) of a plain TensorDataset.
     """
 
+    # ``classes`` name numeric labels for display; predictions stay numbers (the labels in the files).
+    classes_are_labels = False
+
     def __init__(self, x: Any, y: Any, *, classes: Optional[Sequence[str]] = None, name: str = "images") -> None:
         x = _as_tensor(x, "x", check_finite=False)  # TensorDataset checks it, once
         if x.ndim == 3:

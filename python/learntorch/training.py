@@ -7,23 +7,28 @@ sums gradients across the epoch). Batches are sliced from tensors already on the
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import signal
 import sys
 import threading
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
+import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import (BatchIterator, TensorDataset, _check_int, _check_nonnegative, _check_positive_int, _generator,
-                   all_finite)
+from .adapters import Stream, Table, as_source
+from .data import BatchIterator, _check_int, _check_nonnegative, _check_positive_int, _generator, all_finite
 from .devices import resolve_device, threads
-from .evaluation import _accuracy, _default_loss, _logits
-from .losses import BINARY_LOSSES, CLASSIFICATION_LOSSES, bernoulli_nll_bce, cross_entropy, get_loss
+from .evaluation import _param, accuracy, model_outputs, select_output
+from .losses import bernoulli_nll_bce, cross_entropy, default_loss, get_loss, loss_scale, mse
+from .tasks import Spec, check_output, get_spec, loss_targets, predicted_codes, resolve_task, set_spec, targets_for
 
 __all__ = ["fit", "History", "Callback", "EarlyStopping", "KeepBestWeights", "TrainingDiverged", "make_optimizer"]
 
@@ -293,45 +298,6 @@ def _show_progress(progress: Union[bool, str]) -> bool:
     return progress
 
 
-def _resolve_loss(loss, model: nn.Module, train: TensorDataset, width: int):
-    if loss is None:
-        # The model decides: labels that arrive as floats 0.0/1.0 (as R sends numbers) still
-        # train a classifier. Modules without a learntorch task fall back to the data's task.
-        task = getattr(model, "task", None) or ("regression" if train.task == "regression" else "binary")
-        return _default_loss(task, width)
-    return get_loss(loss)
-
-
-def _integer_labels(data: TensorDataset, name: str) -> TensorDataset:
-    y = data.y
-    if not y.is_floating_point():
-        return data
-    if not torch.equal(y, y.round()):
-        raise ValueError(f"labels in `{name}` must be whole numbers 0, 1, ... for cross-entropy")
-    return TensorDataset(data.x, y.long(), task="classification", feature_names=data.feature_names)
-
-
-def _check_targets(loss_fn, y: torch.Tensor, width: int, name: str) -> None:
-    if loss_fn in BINARY_LOSSES:
-        bad = (y != 0) & (y != 1)
-        if bad.any():
-            raise ValueError(f"labels in `{name}` must be 0 or 1 for a Bernoulli loss; found {y[bad][0].item()!r}")
-    elif loss_fn is cross_entropy:
-        if y.is_floating_point() or (y < 0).any() or (y >= width).any():
-            raise ValueError(f"labels in `{name}` must be integers 0..{width - 1} for cross-entropy "
-                             f"(the model has {width} outputs)")
-
-
-def _as_dataset(data: Any, name: str) -> TensorDataset:
-    if isinstance(data, TensorDataset):
-        return data
-    if isinstance(data, tuple) and len(data) == 2:
-        return TensorDataset(data[0], data[1])
-    if hasattr(data, "x") and hasattr(data, "y"):
-        return TensorDataset(data.x, data.y)
-    raise TypeError(f"`{name}` must be a learntorch dataset or an (x, y) pair, got {type(data).__name__}")
-
-
 def _place(t: torch.Tensor, device: torch.device) -> torch.Tensor:
     """Move a whole tensor to ``device`` once, if it fits in a third of the free memory."""
     if device.type != "cuda":
@@ -340,32 +306,126 @@ def _place(t: torch.Tensor, device: torch.device) -> torch.Tensor:
     return t.to(device) if t.element_size() * t.numel() < free / 3 else t
 
 
+def _last_layer(model: nn.Module) -> Optional[nn.Module]:
+    """The last leaf module registered: for an nn.Sequential, the layer that makes the output."""
+    leaves = [m for m in model.modules() if next(m.children(), None) is None]
+    return leaves[-1] if leaves else None
+
+
+def _output_scale(loss: Any, model: nn.Module, task: str) -> str:
+    """Logits, probabilities or log-probabilities: what the loss expects, or what the model ends in.
+
+    A model ending in Sigmoid (or LogSoftmax) with no loss given trains with BCE on probabilities
+    (or NLL); with a loss that applies its own sigmoid/softmax it gets a warning naming the fix.
+    """
+    last = _last_layer(model)
+    squashes = isinstance(last, (nn.Sigmoid, nn.Softmax))
+    if loss is not None:
+        scale = loss_scale(loss)
+        if scale == "logits" and squashes and task != "regression":
+            warnings.warn(f"the model ends in {type(last).__name__} but the loss expects logits (it applies "
+                          f"the sigmoid/softmax itself): remove the final {type(last).__name__}, or use "
+                          f"{'nn.BCELoss()' if isinstance(last, nn.Sigmoid) else 'nn.LogSoftmax with nn.NLLLoss()'}",
+                          UserWarning, stacklevel=4)
+        return scale
+    if task == "binary" and isinstance(last, nn.Sigmoid):
+        return "probabilities"
+    if task == "multiclass" and isinstance(last, nn.LogSoftmax):
+        return "log_probabilities"
+    if task == "multiclass" and isinstance(last, nn.Softmax):
+        warnings.warn("the model ends in Softmax, so cross-entropy would apply a second softmax: remove the "
+                      "final Softmax (predict_proba applies it), or end in nn.LogSoftmax", UserWarning, stacklevel=4)
+    return "logits"
+
+
+def _probe(model: nn.Module, x: torch.Tensor, output: Any, dtype: torch.dtype, device: torch.device) -> Tuple[int, ...]:
+    """The shape of one output row, from a forward pass in eval mode without gradients.
+
+    Eval mode lets BatchNorm and Dropout models answer for a couple of rows; the caller's mode
+    is restored.
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            rows = x[:2]
+            if rows.is_floating_point():
+                rows = rows.to(dtype)
+            out = select_output(model(rows.to(device)), output)
+    finally:
+        model.train(was_training)
+    if out.ndim == 0 or len(out) != len(rows):
+        raise ValueError(f"the model returned shape {tuple(out.shape)} for {len(rows)} rows: it must return one "
+                         "row of outputs per input row")
+    return tuple(out.shape[1:])
+
+
+@dataclass
+class _Targets:
+    """How targets of one dataset become the loss's targets."""
+
+    task: str
+    classes: Optional[list]
+    row_shape: Tuple[int, ...]
+    dtype: torch.dtype
+    name: str
+
+    def __call__(self, y: torch.Tensor, data_classes: Optional[list] = None) -> torch.Tensor:
+        width = int(np.prod(self.row_shape)) if self.row_shape else 1
+        codes, _ = targets_for(self.task, y, data_classes, width, self.name, known=self.classes)
+        return loss_targets(self.task, codes, self.row_shape, self.dtype)
+
+
+def _known_classes(model: nn.Module, task: str, data_classes: Optional[list]) -> Optional[list]:
+    """A fitted model's classes, kept when training goes on with the same labels."""
+    spec = get_spec(model)
+    if spec is None or spec.task != task or spec.classes is None:
+        return None
+    if data_classes is not None and not set(map(repr, data_classes)) <= set(map(repr, spec.classes)):
+        return None
+    return spec.classes
+
+
 def fit(
     model: nn.Module,
-    train: Union[TensorDataset, tuple],
+    train: Any,
     *,
     epochs: int,
     batch_size: int = 128,
-    loss: Union[str, Callable, None] = None,
+    loss: Union[str, Callable, nn.Module, None] = None,
     optimizer: Union[str, torch.optim.Optimizer, Callable] = "sgd",
     lr: Optional[float] = None,
     weight_decay: float = 0.0,
-    valid: Union[TensorDataset, tuple, None] = None,
+    valid: Any = None,
     device: Union[str, torch.device, None] = "auto",
     seed: Optional[int] = None,
     callbacks: Iterable[Union[Callback, Callable]] = (),
     progress: Union[bool, str] = "auto",
     shuffle: bool = True,
     num_threads: Union[int, str, None] = "auto",
+    task: Optional[str] = None,
+    x: Union[str, Sequence[str], None] = None,
+    y: Union[str, Sequence[str], None] = None,
+    output: Union[int, str, None] = None,
+    loader: Optional[dict] = None,
 ) -> History:
     """Train ``model`` on ``train`` for ``epochs`` epochs; returns a :class:`History`.
 
-    ``loss`` is a name (``"bce"``, ``"cross_entropy"``, ``"mse"``, the three Bernoulli
-    variants...) or a callable; None picks BCE for one-logit classifiers, cross-entropy for
-    several logits and MSE for regression. ``optimizer`` is a name (``"sgd"``, ``"adam"``...)
-    with ``lr`` (default 0.1 for SGD, 1e-3 for Adam) and ``weight_decay``, or an optimizer.
-    ``seed`` fixes the shuffling order. ``num_threads="auto"`` trains tiny models on one CPU
-    thread and restores the caller's setting afterwards.
+    ``train`` (and ``valid``) may be a learntorch dataset, an ``(x, y)`` pair of tensors, numpy
+    arrays or pandas objects, a DataFrame with column names ``x=`` and ``y=``, a torch
+    ``TensorDataset``, any ``Dataset`` returning ``(x, y)``, an ``IterableDataset`` or a
+    ``DataLoader``. In-memory data is sliced directly (fast); the rest goes through a DataLoader
+    (``loader=`` sets its options). Labels may be numbers or names (strings, categoricals):
+    the model then predicts those names.
+
+    ``task`` ("binary", "multiclass", "regression") is otherwise decided by the loss, the model
+    and the data (see :func:`learntorch.tasks.resolve_task`). ``loss`` is a name (``"bce"``,
+    ``"cross_entropy"``, ``"mse"``...), a torch loss object (its settings are kept: weights,
+    ``pos_weight``, ``label_smoothing``, ``ignore_index``) or a callable; None picks BCE for one
+    output, cross-entropy for several, MSE for regression. ``output`` picks the predictions of a
+    model returning a tuple or dict. ``optimizer`` is a name (``"sgd"``, ``"adam"``...) with
+    ``lr`` and ``weight_decay``, or an optimizer. ``seed`` fixes the shuffling order.
+    ``num_threads="auto"`` trains tiny models on one CPU thread.
 
     Ctrl-C stops after the current step and returns the history so far
     (``history.interrupted``). A non-finite loss raises :class:`TrainingDiverged` naming the
@@ -373,59 +433,72 @@ def fit(
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"`model` must be a torch.nn.Module, got {type(model).__name__}")
-    train = _as_dataset(train, "train")
-    valid = _as_dataset(valid, "valid") if valid is not None else None
-    for name, data in (("train", train), ("valid", valid)):
-        # A dataset's tensors can be changed after they were checked at construction.
-        for part, t in (("x", data.x), ("y", data.y)) if data is not None else ():
-            if not all_finite(t):
-                raise ValueError(f"`{name}` has NaN or infinite values in its {part}")
     epochs = _check_int(epochs, "epochs", 0)
     batch_size = _check_positive_int(batch_size, "batch_size")
-    if len(train) == 0:
-        raise ValueError("`train` is empty")
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"`shuffle` must be True or False, got {shuffle!r}")
+    output = check_output(output)
     dev = resolve_device(device)
     callbacks = [cb if isinstance(cb, Callback) else _FunctionCallback(cb) if callable(cb) else None for cb in callbacks]
     if any(cb is None for cb in callbacks):
         raise TypeError("each of `callbacks` must be a learntorch Callback or a function f(epoch, logs)")
     show = _show_progress(progress)
+    generator = _generator(seed)
+    loss_fn = get_loss(loss) if loss is not None else None
     n_params = sum(p.numel() for p in model.parameters())
     if num_threads == "auto":
         num_threads = 1 if dev.type == "cpu" and n_params <= _TINY_MODEL_PARAMS else None
 
     model.to(dev)
-    with torch.no_grad():
-        # One sample tells the output width, and checks the input width against the model.
-        width = model(train.x[:1].to(dev)).reshape(1, -1).shape[1]
-    loss_fn = _resolve_loss(loss, model, train, width)
-    if loss_fn is cross_entropy:
-        # Whole-number float labels (from R or numpy) are class indices.
-        train = _integer_labels(train, "train")
-        valid = _integer_labels(valid, "valid") if valid is not None else None
-    _check_targets(loss_fn, train.y, width, "train")
-    if valid is not None:
-        _check_targets(loss_fn, valid.y, width, "valid")
-    step_loss = loss_fn
-    is_classifier = loss_fn in CLASSIFICATION_LOSSES
+    dtype = _param(model)[0]
+    source = as_source(train, "train", x=x, y=y, batch_size=batch_size, shuffle=bool(shuffle), generator=generator,
+                       device=dev, loader=loader)
+    valid_source = None if valid is None else as_source(valid, "valid", x=x, y=y, batch_size=batch_size,
+                                                        device=dev, loader=loader)
+    first_x, first_y = (source.x, source.y) if isinstance(source, Table) else source.first("train")
+    if first_y is None:
+        raise ValueError("`train` must carry targets: a dataset, an (x, y) pair or a DataFrame with `y=`")
+    row_shape = _probe(model, first_x, output, dtype, dev)
+    width = int(np.prod(row_shape)) if row_shape else 1
+    data_classes = source.classes if isinstance(source, Table) else None
+    task = resolve_task(task=task, loss=loss_fn, model=model, width=width, y=first_y, classes=data_classes,
+                        name="train")
+    scale = _output_scale(loss_fn, model, task)
+    loss_fn = loss_fn if loss_fn is not None else default_loss(task, width, scale)
+    known = _known_classes(model, task, data_classes)
+    to_targets = _Targets(task, known, row_shape, dtype, "train")
+    if isinstance(source, Table):
+        codes, classes = targets_for(task, source.y, data_classes, width, "train", known=known)
+        to_targets.classes = classes
+    else:
+        classes = known or ([0, 1] if task == "binary" else None if task == "regression" else list(range(width)))
+        to_targets.classes = classes
+    spec = Spec(task=task, classes=classes, scale=scale, output=output,
+                feature_names=source.feature_names if isinstance(source, Table) else None)
+    set_spec(model, spec)
+    valid_targets = dataclasses.replace(to_targets, name="valid")
+    if isinstance(valid_source, Table):
+        valid_source.y = valid_targets(valid_source.y, valid_source.classes)
     opt = make_optimizer(model, optimizer, lr, weight_decay)
+    step_loss = _fast_loss(loss_fn)
 
     history = History(dict(epochs=epochs, batch_size=batch_size, optimizer=type(opt).__name__,
-                           lr=opt.param_groups[0]["lr"], weight_decay=weight_decay,
+                           lr=opt.param_groups[0]["lr"], weight_decay=weight_decay, task=task,
                            loss=getattr(loss_fn, "__name__", type(loss_fn).__name__), device=str(dev), seed=seed))
     state = TrainingState(model, opt, history)
-    x_dev, y_dev = _place(train.x, dev), _place(train.y, dev)
-    if y_dev.is_floating_point() and y_dev.ndim == 1 and width == 1 and not is_classifier:
-        y_dev = y_dev.unsqueeze(1)  # (N,) -> (N, 1) to match a one-output regressor
-    if loss_fn in BINARY_LOSSES:
-        # Cast and shape the labels once, as (N, 1) floats, so each step's loss needs no views.
-        y_dev = y_dev.float().reshape(-1, 1) if width == 1 else y_dev.float()
-        if loss_fn is bernoulli_nll_bce:
-            step_loss = F.binary_cross_entropy_with_logits  # labels were checked above
-    move = x_dev.device != dev  # data too big for the GPU moves batch by batch
-    loader = BatchIterator(x_dev, y_dev, batch_size, shuffle=shuffle, generator=_generator(seed))
-    # Rows per step of a full epoch: the epoch's mean loss is then one dot product.
-    step_sizes = torch.tensor([len(idx) for idx in torch.arange(len(train)).split(batch_size)],
-                              dtype=torch.float32, device=dev)
+    if isinstance(source, Table):
+        x_all = source.x.to(dtype) if source.x.is_floating_point() else source.x
+        x_dev, y_dev = _place(x_all, dev), _place(loss_targets(task, codes, row_shape, dtype), dev)
+        move = x_dev.device != dev  # data too big for the GPU moves batch by batch
+        batches_ = BatchIterator(x_dev, y_dev, batch_size, shuffle=bool(shuffle), generator=generator)
+        # Rows per step of a full epoch: the epoch's mean loss is then one dot product.
+        step_sizes = torch.tensor([len(idx) for idx in torch.arange(len(source)).split(batch_size)],
+                                  dtype=torch.float32, device=dev)
+    else:
+        batches_ = _StreamBatches(source, to_targets, dev, dtype)
+        move, step_sizes = False, None
+    is_classifier = task != "regression"
+    pick = output is not None
 
     bar = None
     if show:
@@ -446,10 +519,12 @@ def fit(
                 outs: List[torch.Tensor] = []
                 targets: List[torch.Tensor] = []
                 losses: List[torch.Tensor] = []
-                for xb, yb in loader:
+                for xb, yb in batches_:
                     if move:
                         xb, yb = xb.to(dev, non_blocking=True), yb.to(dev, non_blocking=True)
-                    out = model(xb)                  # (B, width)
+                    out = model(xb)                  # (B, width) or (B,)
+                    if pick:
+                        out = select_output(out, output)
                     batch_loss = step_loss(out, yb)  # scalar
                     opt.zero_grad(set_to_none=True)
                     batch_loss.backward()
@@ -460,7 +535,8 @@ def fit(
                         targets.append(yb)
                     if guard.requested:
                         break
-                train_loss, train_acc = _epoch_metrics(losses, outs, targets, step_sizes, width)
+                sizes = step_sizes if step_sizes is not None else batches_.sizes
+                train_loss, train_acc = _epoch_metrics(losses, outs, targets, sizes, spec)
                 if not math.isfinite(train_loss):
                     _diverged(model, (start_weights, prev_weights), f"training loss became {train_loss} in epoch {epoch}", history)
                 prev_weights = start_weights
@@ -471,8 +547,8 @@ def fit(
                 logs: Dict[str, float] = {"epoch": epoch, "train_loss": train_loss}
                 if is_classifier:
                     logs["train_accuracy"] = train_acc
-                if valid is not None:
-                    logs.update(_validate(model, valid, loss_fn, is_classifier))
+                if valid_source is not None:
+                    logs.update(_validate(model, valid_source, loss_fn, spec, valid_targets))
                     model.train()
                 history.append(logs)
                 state.epoch, state.logs = epoch, {k: v for k, v in logs.items() if k != "epoch"}
@@ -502,6 +578,39 @@ def fit(
     return history
 
 
+def _fast_loss(loss_fn: Callable) -> Callable:
+    """learntorch's checked losses, as torch's functions: fit checked the targets once already."""
+    return {bernoulli_nll_bce: F.binary_cross_entropy_with_logits, cross_entropy: F.cross_entropy,
+            mse: F.mse_loss}.get(loss_fn, loss_fn) if _hashable(loss_fn) else loss_fn
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+class _StreamBatches:
+    """Batches of a DataLoader moved to the device, with targets made ready for the loss."""
+
+    def __init__(self, source: Stream, to_targets: "_Targets", device: torch.device, dtype: torch.dtype) -> None:
+        self.source, self.to_targets, self.device, self.dtype = source, to_targets, device, dtype
+        self.sizes: List[int] = []
+
+    def __iter__(self):
+        self.sizes = []
+        non_blocking = self.device.type == "cuda"
+        for xb, yb in self.source:
+            if yb is None:
+                raise ValueError("a batch of `train` has no targets")
+            if xb.is_floating_point() and xb.dtype != self.dtype:
+                xb = xb.to(self.dtype)
+            self.sizes.append(len(xb))
+            yield xb.to(self.device, non_blocking=non_blocking), self.to_targets(yb).to(self.device, non_blocking=non_blocking)
+
+
 def _diverged(model: nn.Module, restore_points: Sequence[Optional[Dict[str, torch.Tensor]]], what: str,
               history: History) -> None:
     """Leave the last finite weights in the model, then raise :class:`TrainingDiverged`."""
@@ -517,27 +626,29 @@ def _diverged(model: nn.Module, restore_points: Sequence[Optional[Dict[str, torc
 
 
 def _epoch_metrics(losses: List[torch.Tensor], outs: List[torch.Tensor], targets: List[torch.Tensor],
-                   step_sizes: torch.Tensor, width: int) -> tuple[float, float]:
+                   step_sizes: Union[torch.Tensor, List[int]], spec: Spec) -> tuple[float, float]:
     """Sample-weighted mean loss and running accuracy of one epoch's steps."""
     if not losses:
         return math.nan, math.nan
-    sizes = step_sizes[:len(losses)]  # fewer steps when the epoch was interrupted
-    train_loss = (torch.dot(torch.stack(losses), sizes) / sizes.sum()).item()
+    stacked = torch.stack(losses)
+    sizes = torch.as_tensor(step_sizes[:len(losses)], dtype=stacked.dtype, device=stacked.device)
+    train_loss = (torch.dot(stacked, sizes) / sizes.sum()).item()
     if not outs:
         return train_loss, math.nan
-    logits = torch.cat(outs)  # (N, width)
-    y = torch.cat(targets).reshape(-1)
-    pred = (logits.reshape(-1) > 0).to(y.dtype) if width == 1 else logits.argmax(dim=1)
-    return train_loss, (pred == y).sum().item() / len(y)
+    outputs = torch.cat(outs)
+    outputs = outputs.reshape(len(outputs), -1)  # (N, width)
+    return train_loss, accuracy(predicted_codes(outputs, spec), torch.cat(targets))
 
 
-def _validate(model: nn.Module, valid: TensorDataset, loss_fn, is_classifier: bool) -> Dict[str, float]:
-    logits = _logits(model, valid.x, check_finite=False)  # fit checked valid.x before epoch 1
-    y = valid.y
-    if logits.shape[1] == 1 and y.ndim == 1 and not is_classifier:
-        y = y.unsqueeze(1)
+def _validate(model: nn.Module, valid: Union[Table, Stream], loss_fn: Callable, spec: Spec,
+              to_targets: _Targets) -> Dict[str, float]:
+    """Loss and accuracy on the validation data, in eval mode (fit checked it before epoch 1)."""
+    outputs, y = model_outputs(model, valid, spec.output)
+    if isinstance(valid, Stream):
+        y = to_targets(y)
+    y = y.reshape(len(y), *to_targets.row_shape) if y.is_floating_point() else y
     with torch.inference_mode():
-        out = {"valid_loss": float(loss_fn(logits, y))}
-        if is_classifier:
-            out["valid_accuracy"] = _accuracy(logits, y)
+        out = {"valid_loss": float(loss_fn(outputs.reshape(len(outputs), *to_targets.row_shape), y))}
+        if spec.task != "regression":
+            out["valid_accuracy"] = accuracy(predicted_codes(outputs, spec), y.reshape(-1).long())
     return out

@@ -8,6 +8,7 @@ leak cannot hide another's.
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -16,10 +17,28 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
 import learntorch as lt  # noqa: E402
+
+
+def _versions() -> str:
+    # Two venvs run this suite (numpy<2/pandas<3 for reticulate, and current ones): say which.
+    return (f"learntorch suite: python {sys.version.split()[0]} ({sys.prefix}), torch {torch.__version__}, "
+            f"numpy {np.__version__}, pandas {pd.__version__}, matplotlib {matplotlib.__version__}")
+
+
+def pytest_report_header(config):
+    return _versions()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    # -q hides the report header; the versions still belong in the log.
+    if config.get_verbosity() < 0:
+        terminalreporter.write_line(_versions())
 
 
 @pytest.fixture(autouse=True)

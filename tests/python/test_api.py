@@ -12,8 +12,9 @@ import pytest
 
 import learntorch as lt
 
-CORE_MODULES = ["data", "models", "losses", "training", "evaluation", "checkpoints", "devices", "plotting"]
-LEAF_MODULES = ["data", "models", "losses", "devices", "plotting"]
+CORE_MODULES = ["labels", "data", "adapters", "tasks", "models", "losses", "training", "evaluation", "checkpoints",
+                "devices", "plotting"]
+LEAF_MODULES = ["labels", "models", "losses", "devices", "plotting"]
 PUBLIC = [name for name in lt.__all__ if name != "__version__"]
 
 

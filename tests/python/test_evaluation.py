@@ -90,14 +90,14 @@ def test_evaluate_regression_has_no_accuracy():
 
 
 @pytest.mark.parametrize("call, error, pattern", [
-    (lambda m: lt.evaluate(m, torch.zeros(4, 2)), ValueError, "`data`"),
+    (lambda m: lt.evaluate(m, torch.zeros(4, 2)), TypeError, "`data` must carry targets"),
     (lambda m: lt.evaluate("model", lt.continuous_xor(4, seed=0)), TypeError, "`model`"),
     (lambda m: lt.evaluate(m, "data.csv"), TypeError, "`data`"),
     (lambda m: lt.predict(m, torch.tensor([[0.0, float("nan")]])), ValueError, "`x`.*NaN"),
     (lambda m: lt.predict_proba(m, np.array([[0.0, np.nan]])), ValueError, "`x`.*NaN"),
     (lambda m: lt.predict(m, torch.zeros(4, 3)), ValueError, "`x`.*2 features"),
     (lambda m: lt.predict(m, torch.zeros(4, 2), threshold=1.5), ValueError, "`threshold`"),
-    (lambda m: lt.evaluate(m, (torch.zeros(2, 2), torch.tensor([0, 3]))), ValueError, r"\{0, 1\}"),
+    (lambda m: lt.evaluate(m, (torch.zeros(2, 2), torch.tensor([0, 3]))), ValueError, r"label 3 in `data`.*classes 0..1"),
 ])
 def test_evaluation_rejects_bad_input(call, error, pattern):
     with pytest.raises(error, match=pattern):
@@ -148,9 +148,14 @@ def test_decision_grid_rejects_bad_arguments(kwargs, pattern):
         lt.decision_grid(lt.SimpleClassifier(2, 4, 1), **kwargs)
 
 
-def test_decision_grid_needs_a_binary_classifier():
-    with pytest.raises(ValueError, match="binary"):
-        lt.decision_grid(lt.SoftmaxRegression(2, 3))
+def test_decision_grid_has_a_frame_for_each_task():
+    multi = lt.decision_grid(lt.SoftmaxRegression(2, 3), resolution=5)
+    assert list(multi.columns) == ["x1", "x2", "class", "prob"]
+    assert set(multi["class"]) <= {0, 1, 2} and multi["prob"].between(1 / 3, 1).all()
+    regression = lt.decision_grid(lt.LinearRegression(2), resolution=5)
+    assert list(regression.columns) == ["x1", "x2", "value"]
+    with pytest.raises(ValueError, match="two inputs"):
+        lt.decision_grid(lt.LinearRegression(3), lt.linear_regression_data(10, weights=(1.0, 2.0, 3.0)))
 
 
 # --- confusion_matrix ------------------------------------------------------------------------
@@ -178,5 +183,5 @@ def test_confusion_matrix_lists_every_pair_for_multiclass():
     for row in frame.itertuples():
         got = want.loc[row.truth, row.prediction] if row.prediction in want.columns else 0
         assert row.count == got
-    with pytest.raises(ValueError, match="`data`"):
+    with pytest.raises(TypeError, match="`data` must carry targets"):
         lt.confusion_matrix(model, x)

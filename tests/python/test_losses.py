@@ -101,9 +101,12 @@ def test_get_loss_by_name(name, fn):
 
 
 def test_get_loss_accepts_modules_and_callables_and_rejects_the_rest():
-    assert lt.get_loss(nn.BCEWithLogitsLoss()) is losses.bernoulli_nll_bce
-    assert lt.get_loss(nn.CrossEntropyLoss()) is losses.cross_entropy
-    assert lt.get_loss(nn.MSELoss()) is losses.mse
+    # Loss objects are kept as they are, so their settings (weights, pos_weight...) count.
+    weighted = nn.CrossEntropyLoss(weight=torch.tensor([1.0, 3.0]), label_smoothing=0.1)
+    assert lt.get_loss(weighted) is weighted
+    assert lt.get_loss("cross_entropy") is losses.cross_entropy
+    with pytest.raises(ValueError, match="reduction='none'"):
+        lt.get_loss(nn.MSELoss(reduction="none"))
 
     def mine(a, b):
         return (a - b).abs().mean()
