@@ -3,13 +3,20 @@
 
 #' Save and load models
 #'
-#' `lt_save()` writes the model's class, constructor arguments, weights, library versions and
-#' any metadata to `path` (atomically: the file appears complete or not at all).
-#' `lt_load()` rebuilds the model from such a file, in eval mode. The files are the same as
-#' Python's `learntorch.save()` / `learntorch.load()` write and read, and are loaded with
-#' `weights_only=True`: a file carrying pickled code is refused.
+#' `lt_save()` writes the model's weights, how to rebuild it (class and constructor arguments,
+#' when they can be recorded), what a fit learned (task, class labels), library versions and
+#' any metadata to `path` (atomically: the file appears complete or not at all). Any torch
+#' `nn.Module` can be saved.
+#' `lt_load()` rebuilds the model from such a file, in eval mode, or loads the weights into
+#' `model`. The files are the same as Python's `learntorch.save()` / `learntorch.load()` write
+#' and read, and are loaded with `weights_only=True`: a file carrying pickled code is refused,
+#' and a class the file names is only looked up (in torch.nn, learntorch, or a Python module
+#' already imported), never imported.
 #'
-#' @param model A learntorch model.
+#' @param model `lt_save()`: the model, a learntorch model or any torch `nn.Module`.
+#'   `lt_load()`: `NULL` to rebuild the model from the file, or a model of the same
+#'   architecture to load the weights into (needed when the file could not record the
+#'   constructor arguments).
 #' @param path File path.
 #' @param ... Metadata to store: named numbers, strings, or lists of them.
 #' @param device Where to put the loaded model: `NULL` (the CPU), "auto", "cpu", "cuda", ...
@@ -39,11 +46,12 @@ lt_save <- function(model, path, ...) {
 
 #' @rdname lt_save
 #' @export
-lt_load <- function(path, device = NULL) {
+lt_load <- function(path, device = NULL, model = NULL) {
   path <- as_path(path, "path")
   device <- as_string_or_object(device, "device", null_ok = TRUE)
+  if (!is.null(model)) check_model(model)
   lt <- lt_py()
-  new_model(py_try(lt$load(path, device = device)))
+  new_model(py_try(lt$load(path, device = device, model = model)))
 }
 
 #' @rdname lt_save

@@ -2,6 +2,11 @@
 # tidy frames of ../shared/design.md) and never calls Python, so rpy2 can use them too
 # (python/learntorch/ggplot.py). The plot's data is the frame exactly as given: layers filter or
 # label it inside their aesthetics, never by rewriting it.
+#
+# Classes, as in Python: labels that are whole numbers >= 0 (codes) are "Class k" in matplotlib's
+# colour Ck whatever codes are present; other labels (factor, character, logical, other numbers)
+# are named by their value and coloured C0, C1, ... in class order: a factor's levels first, then
+# the remaining values sorted (strings in the C locale, as Python sorts them).
 
 # matplotlib's scatter marker: a 6 pt circle (s = 36 pt^2) with a 1 pt #333333 edge. ggplot2
 # draws shape 21 with diameter 0.75 * (size * .pt + stroke * .stroke / 2) points and an edge of
@@ -9,6 +14,8 @@
 point_stroke <- 2 * (1 * 96 / 72) / ggplot2::.stroke
 point_size <- (6 / 0.75 - point_stroke * ggplot2::.stroke / 2) / ggplot2::.pt
 point_edge <- "#333333"
+
+outcomes <- c("label", "target") # a samples frame's classification / regression column
 
 check_frame <- function(frame, name, required) {
   if (!is.data.frame(frame)) {
@@ -27,25 +34,167 @@ check_frame <- function(frame, name, required) {
   invisible(frame)
 }
 
-# "Class 0", "Class 1", ... in label order, as plot_samples() labels its legend.
-class_label <- function(label) {
-  levels <- sort(unique(label))
-  factor(label, levels = levels, labels = paste("Class", as.integer(levels)))
+# A learntorch object (a Python-backed dataset or history) as its tidy frame, through its
+# as.data.frame() method; anything else is returned as it is, for check_frame() to judge.
+lt_frame <- function(x) {
+  if (is.data.frame(x)) return(x)
+  framed <- vapply(class(x), function(cls) {
+    startsWith(cls, "lt_") && !is.null(utils::getS3method("as.data.frame", cls, optional = TRUE))
+  }, logical(1))
+  if (any(framed)) plain_frame(x) else x
 }
 
-# Class k is drawn in matplotlib's colour Ck, whatever labels are present.
-class_colours <- function(label) {
-  levels <- sort(unique(label))
-  stats::setNames(mpl_cycle(as.integer(levels)), paste("Class", as.integer(levels)))
+# ---- samples frames: which columns to draw ------------------------------------------------------
+
+# "label" (classification) or "target" (regression): the column the points are coloured by.
+outcome_column <- function(frame, name) {
+  found <- intersect(outcomes, names(frame))
+  if (length(found) == 0) {
+    stop(sprintf(
+      "`%s` lacks the column label (classification) or target (regression); it has %s.",
+      name, paste(names(frame), collapse = ", ")
+    ), call. = FALSE)
+  }
+  found[[1]]
 }
 
-# The samples as matplotlib's scatter draws them: filled circles with a dark edge.
-sample_points <- function(data) {
-  ggplot2::geom_point(
-    data = data,
-    mapping = ggplot2::aes(.data$x1, .data$x2, fill = class_label(.data$label)),
-    shape = 21, colour = point_edge, size = point_size, stroke = point_stroke, inherit.aes = FALSE
+# The two feature columns to draw: `x` and `y`, by default the first two that are not outcomes.
+choose_xy <- function(frame, x, y) {
+  features <- setdiff(names(frame), outcomes)
+  chosen <- list(x = x, y = y)
+  for (arg in names(chosen)) {
+    column <- chosen[[arg]]
+    if (!is.null(column) && !(is.character(column) && length(column) == 1 && column %in% features)) {
+      stop(sprintf(
+        "`%s` %s is not a feature column of `data`; it has %s.", arg,
+        paste(deparse(column), collapse = ""), paste(features, collapse = ", ")
+      ), call. = FALSE)
+    }
+  }
+  if ((is.null(x) || is.null(y)) && length(features) < 2) {
+    stop(sprintf("`data` needs two feature columns to draw; it has %s.",
+                 paste(features, collapse = ", ")), call. = FALSE)
+  }
+  c(x %||% features[[1]], y %||% features[[2]])
+}
+
+# x1, x2, ... as plotmath (italic x, subscript n), as matplotlib's $x_1$; other names as they are.
+axis_title <- function(column) {
+  if (!grepl("^x[0-9]+$", column)) return(column)
+  bquote(italic(x)[.(as.numeric(substring(column, 2)))])
+}
+
+# ---- classes: order, names and colours -----------------------------------------------------------
+
+is_code <- function(x) {
+  x <- x[!is.na(x)]
+  is.numeric(x) && all(x >= 0 & x == round(x))
+}
+
+# The classes of the given columns (NULLs skipped) in class order: `keys` (numbers for codes,
+# strings otherwise), their legend `names` and `colours`.
+class_scheme <- function(...) {
+  columns <- Filter(Negate(is.null), list(...))
+  if (all(vapply(columns, is_code, logical(1)))) {
+    keys <- sort(unique(unlist(columns)))
+    return(list(keys = keys, names = paste("Class", keys), colours = mpl_cycle(keys)))
+  }
+  levels <- unique(unlist(lapply(columns, function(x) if (is.factor(x)) levels(x))))
+  plain <- unlist(lapply(Filter(Negate(is.factor), columns), function(x) unique(x[!is.na(x)])))
+  rest <- if (is.numeric(plain) || is.logical(plain)) {
+    as.character(sort(unique(plain)))
+  } else {
+    sort(unique(as.character(plain)), method = "radix")
+  }
+  keys <- c(levels, setdiff(rest, levels))
+  list(keys = keys, names = keys, colours = mpl_cycle(seq_along(keys) - 1L))
+}
+
+# Each label's position (1-based) in the class order.
+class_index <- function(label, classes) {
+  if (is.numeric(classes$keys)) match(as.numeric(label), classes$keys) else match(as.character(label), classes$keys)
+}
+
+class_name <- function(label, classes) {
+  factor(classes$names[class_index(label, classes)], levels = classes$names)
+}
+
+class_fill <- function(label, classes) classes$colours[class_index(label, classes)]
+
+# A discrete fill scale naming every class in class order, each in its colour.
+class_fill_scale <- function(classes) {
+  ggplot2::scale_fill_manual(
+    values = stats::setNames(classes$colours, classes$names), limits = classes$names, name = NULL
   )
+}
+
+# ---- points -----------------------------------------------------------------------------------------
+
+# The samples as matplotlib's scatter draws them: filled circles with a dark edge, filled by
+# class (`classes`) or, without classes, by the regression target.
+sample_points <- function(data, xy = c("x1", "x2"), classes = NULL) {
+  x <- xy[[1]]
+  y <- xy[[2]]
+  mapping <- if (is.null(classes)) {
+    ggplot2::aes(.data[[x]], .data[[y]], fill = .data$target)
+  } else {
+    ggplot2::aes(.data[[x]], .data[[y]], fill = class_name(.data$label, classes))
+  }
+  ggplot2::geom_point(
+    data = data, mapping = mapping, shape = 21, colour = point_edge, size = point_size,
+    stroke = point_stroke, inherit.aes = FALSE
+  )
+}
+
+# matplotlib's colour bar beside the panel: a 12 pt wide bar `height` tall with black ticks and
+# frame, its title turned to read upwards on its right. ggplot2 cannot size it to the panel, so
+# `height` is about the panel's height at the figure size the Python twin uses.
+colourbar_guide <- function(height) {
+  spine <- mpl_linewidth(0.8)
+  ggplot2::guide_colourbar(
+    title.position = "right", title.hjust = 0.5, title.vjust = 0.5,
+    title.theme = ggplot2::element_text(angle = 90, size = 10),
+    frame.colour = "black", frame.linewidth = spine, ticks.colour = "black",
+    ticks.linewidth = spine, barwidth = grid::unit(12, "pt"), barheight = height,
+    draw.ulim = FALSE, draw.llim = FALSE
+  )
+}
+
+# A continuous viridis fill named `name`, with matplotlib's ticks, drawn as a colour bar.
+viridis_fill <- function(name, limits = NULL, height = grid::unit(2.9, "in")) {
+  ggplot2::scale_fill_viridis_c(
+    name = name, limits = limits, breaks = breaks_mpl(9), labels = labels_mpl(),
+    guide = colourbar_guide(height)
+  )
+}
+
+# The colour bar outside the panel on the right, unframed, as matplotlib places it; "best"
+# means there, any other position is used as legend_theme() reads it.
+colourbar_theme <- function(position = "best") {
+  if (!identical(position, "best")) return(legend_theme(position))
+  ggplot2::theme(
+    legend.position = "right", legend.justification = "center",
+    legend.background = ggplot2::element_blank(), legend.margin = ggplot2::margin(),
+    legend.box.margin = ggplot2::margin(), legend.box.spacing = grid::unit(14, "pt"),
+    legend.text = ggplot2::element_text(margin = ggplot2::margin(l = 3.5)),
+    legend.spacing.x = grid::unit(0, "pt")
+  )
+}
+
+# ---- decision grids -------------------------------------------------------------------------------
+
+# Which of the three decision grids `grid` is, told apart by its columns.
+grid_form <- function(grid) {
+  has <- function(columns) all(columns %in% names(grid))
+  if (has(c("x1", "x2"))) {
+    if (has(c("class", "prob"))) return("multiclass")
+    if (has("prob")) return("binary")
+    if (has("value")) return("regression")
+  }
+  stop(sprintf(
+    "`grid` lacks the columns of a decision grid: x1, x2 and prob (binary), class and prob %s; it has %s.",
+    "(multiclass) or value (regression)", paste(names(grid), collapse = ", ")
+  ), call. = FALSE)
 }
 
 # The probability surface's colour: C0 blended into C1 in RGB, (1 - p) * C0 + p * C1.
@@ -55,6 +204,13 @@ blend_colours <- function(prob, from = mpl_colours[["C0"]], to = mpl_colours[["C
   b <- grDevices::col2rgb(to)[, 1] / 255
   grDevices::rgb((1 - prob) * a[[1]] + prob * b[[1]], (1 - prob) * a[[2]] + prob * b[[2]],
                  (1 - prob) * a[[3]] + prob * b[[3]])
+}
+
+# How strongly a multiclass cell shows its class's colour: 0 at prob 1/K (a coin toss among K
+# classes), 1 at prob 1. Drawn as alpha over the white panel, it is Python's blend to white.
+class_strength <- function(prob, classes) {
+  chance <- 1 / max(length(classes$keys), 2)
+  pmin(pmax((as.numeric(prob) - chance) / (1 - chance), 0), 1)
 }
 
 # Grid coordinates moved onto an exactly regular grid. decision_grid() computes them in float32,
@@ -124,16 +280,23 @@ expanded <- function(values, mult = 0.05) {
 
 #' Scatter plot of a dataset's samples (ggplot2 twin of `plot_samples`)
 #'
-#' Draws the points (`x1`, `x2`) of a samples frame coloured by `label`: class 0 in
-#' matplotlib's `C0` blue, class 1 in `C1` orange, with the title, axis labels and legend of the
-#' Python `learntorch.plotting.plot_samples()`.
+#' Draws two feature columns of a samples frame as points, coloured by `label` (one colour per
+#' class with a legend of the class names) or by `target` (a continuous viridis scale with a
+#' colour bar), with the title, axis labels and legend of the Python
+#' `learntorch.plotting.plot_samples()`. Class codes 0, 1, ... are "Class 0", "Class 1", ... in
+#' matplotlib's `C0`, `C1`, ...; other labels (a factor, strings, logicals) are named by their
+#' value and coloured `C0`, `C1`, ... in class order: a factor's levels, else sorted.
 #'
-#' @param frame A data.frame with columns `x1`, `x2` and `label`, as `as.data.frame()` of a
-#'   learntorch dataset (Python's `TensorDataset.to_frame()`) gives.
+#' @param data A data.frame of feature columns and `label` (classification) or `target`
+#'   (regression), as `as.data.frame()` of a learntorch dataset (Python's
+#'   `TensorDataset.to_frame()`) gives; a learntorch dataset is turned into one.
+#' @param x,y The names of the two feature columns to draw; `NULL` takes the first and second
+#'   columns that are not `label`/`target`.
 #' @param title The plot title.
 #' @param legend_position `"best"` (the default: where matplotlib's `loc = "best"` would put
-#'   it), a matplotlib location such as `"upper left"`, or any ggplot2 `legend.position`.
-#' @return A ggplot object whose data is `frame`, unchanged.
+#'   it, or for a colour bar, to the right of the panel), a matplotlib location such as
+#'   `"upper left"`, or any ggplot2 `legend.position`.
+#' @return A ggplot object whose data is `data`, unchanged.
 #' @examples
 #' frame <- data.frame(
 #'   x1 = c(0.05, 0.98, -0.07, 1.02, 0.1, 0.93),
@@ -141,29 +304,46 @@ expanded <- function(values, mult = 0.05) {
 #'   label = c(0L, 0L, 1L, 1L, 1L, 1L)
 #' )
 #' lt_plot_samples(frame)
+#' flowers <- iris
+#' names(flowers)[[5]] <- "label" # a factor: its levels are the class order
+#' lt_plot_samples(flowers, x = "Petal.Length", y = "Petal.Width")
 #' @export
-lt_plot_samples <- function(frame, title = "Dataset samples", legend_position = "best") {
-  check_frame(frame, "frame", c("x1", "x2", "label"))
-  labels <- names(class_colours(frame$label))
-  best <- best_location(frame$x1, frame$x2, expanded(frame$x1), expanded(frame$x2), labels)
-  ggplot2::ggplot(frame) +
-    sample_points(NULL) +
-    ggplot2::scale_fill_manual(values = class_colours(frame$label), name = NULL) +
+lt_plot_samples <- function(data, x = NULL, y = NULL, title = "Dataset samples",
+                            legend_position = "best") {
+  data <- lt_frame(data)
+  check_frame(data, "data", character())
+  outcome <- outcome_column(data, "data")
+  xy <- choose_xy(data, x, y)
+  p <- ggplot2::ggplot(data) +
     mpl_scales(7, 9) +
-    ggplot2::labs(title = title, x = quote(italic(x)[1]), y = quote(italic(x)[2])) +
-    theme_mpl() +
-    legend_theme(legend_position, best)
+    ggplot2::labs(title = title, x = axis_title(xy[[1]]), y = axis_title(xy[[2]])) +
+    theme_mpl()
+  if (outcome == "target") {
+    return(p + sample_points(NULL, xy) + viridis_fill("target") + colourbar_theme(legend_position))
+  }
+  classes <- class_scheme(data$label)
+  px <- data[[xy[[1]]]]
+  py <- data[[xy[[2]]]]
+  best <- best_location(px, py, expanded(px), expanded(py), classes$names)
+  p + sample_points(NULL, xy, classes) + class_fill_scale(classes) + legend_theme(legend_position, best)
 }
 
-#' Decision boundary of a binary classifier (ggplot2 twin of `plot_decision_boundary`)
+#' Decision boundary of a model over two inputs (ggplot2 twin of `plot_decision_boundary`)
 #'
-#' Draws the predicted probability on a grid as a colour blend from `C0` (probability 0) to
-#' `C1` (probability 1), mixed in RGB as `(1 - p) * C0 + p * C1` exactly as the Python version
-#' does, with the samples on top.
+#' Draws a decision grid with the samples on top, in one of three forms told apart by the
+#' grid's columns, exactly as the Python version does:
+#' * binary (`x1`, `x2`, `prob`): the probability of the positive class as a colour blend from
+#'   `C0` (0) to `C1` (1), mixed in RGB as `(1 - p) * C0 + p * C1`;
+#' * multiclass (`x1`, `x2`, `class`, `prob`): each cell in its predicted class's colour, faded
+#'   towards white as the class's probability falls from 1 to 1/K (drawn as alpha over the
+#'   white panel), with a legend of the classes;
+#' * regression (`x1`, `x2`, `value`): the prediction on a viridis scale with a colour bar,
+#'   the samples filled by their `target` on the same scale.
 #'
-#' @param grid A data.frame with columns `x1`, `x2` and `prob` on a regular grid, as
+#' @param grid A data.frame in one of the forms above, on a regular grid, as
 #'   `lt_decision_grid()` (Python's `decision_grid()`) gives.
-#' @param data Optional samples frame (`x1`, `x2`, `label`) drawn on top.
+#' @param data Optional samples frame drawn on top: `x1`, `x2` and `label` (classification) or
+#'   `target` (regression).
 #' @inheritParams lt_plot_samples
 #' @return A ggplot object whose data is `grid`, unchanged (the samples are the second layer's
 #'   data).
@@ -172,38 +352,86 @@ lt_plot_samples <- function(frame, title = "Dataset samples", legend_position = 
 #' g$prob <- plogis(8 * (abs(g$x1 - g$x2) - 0.5))
 #' samples <- data.frame(x1 = c(0, 1, 0, 1), x2 = c(0, 1, 1, 0), label = c(0L, 0L, 1L, 1L))
 #' lt_plot_decision_boundary(g, samples)
+#' three <- g[c("x1", "x2")]
+#' three$class <- cut(three$x1, c(-Inf, 0.2, 0.8, Inf), labels = c("left", "middle", "right"))
+#' three$prob <- 1 - 0.6 * three$x2 / 1.5 # the predicted class's probability
+#' lt_plot_decision_boundary(three)
+#' surface <- g[c("x1", "x2")]
+#' surface$value <- surface$x1 + surface$x2
+#' lt_plot_decision_boundary(surface)
 #' @export
 lt_plot_decision_boundary <- function(grid, data = NULL, title = "Decision boundary",
                                       legend_position = "best") {
-  check_frame(grid, "grid", c("x1", "x2", "prob"))
-  xlim <- range(grid$x1)
-  ylim <- range(grid$x2)
-  p <- ggplot2::ggplot(grid) +
-    ggplot2::geom_raster(
-      ggplot2::aes(on_grid(.data$x1), on_grid(.data$x2), fill = blend_colours(.data$prob)),
-      show.legend = FALSE
-    )
-  best <- "upper right"
+  grid <- lt_frame(grid)
+  check_frame(grid, "grid", character())
+  form <- grid_form(grid)
   if (!is.null(data)) {
-    check_frame(data, "data", c("x1", "x2", "label"))
-    colours <- class_colours(data$label)
-    best <- best_location(data$x1, data$x2, xlim, ylim, names(colours))
-    # The surface and the points share one identity fill scale; only the classes get a legend.
-    p <- p + ggplot2::geom_point(
-      data = data,
-      mapping = ggplot2::aes(.data$x1, .data$x2, fill = mpl_cycle(.data$label)),
-      shape = 21, colour = point_edge, size = point_size, stroke = point_stroke
-    ) +
-      ggplot2::scale_fill_identity(guide = "legend", breaks = unname(colours), labels = names(colours))
-  } else {
-    p <- p + ggplot2::scale_fill_identity()
+    data <- lt_frame(data)
+    check_frame(data, "data", c("x1", "x2", if (form == "regression") "target" else "label"))
   }
-  p +
+  drawn <- switch(form,
+    binary = binary_layers(grid, data, legend_position),
+    multiclass = multiclass_layers(grid, data, legend_position),
+    regression = regression_layers(grid, data, legend_position)
+  )
+  ggplot2::ggplot(grid) +
+    drawn$layers +
     mpl_scales(7, 9) +
-    ggplot2::coord_cartesian(xlim = xlim, ylim = ylim, expand = FALSE) +
+    ggplot2::coord_cartesian(xlim = range(grid$x1), ylim = range(grid$x2), expand = FALSE) +
     ggplot2::labs(title = title, x = quote(italic(x)[1]), y = quote(italic(x)[2])) +
     theme_mpl() +
-    legend_theme(legend_position, best)
+    drawn$theme
+}
+
+# Where the legend of classes goes for "best": away from the samples, if any.
+classes_legend <- function(grid, data, classes, position) {
+  best <- if (is.null(data)) "upper right" else {
+    best_location(data$x1, data$x2, range(grid$x1), range(grid$x2), classes$names)
+  }
+  legend_theme(position, best)
+}
+
+# Each form's layers and scales (`layers`), and the legend theme that goes after theme_mpl()
+# (`theme`). The binary surface and the points share one identity fill scale; only the classes get a legend.
+binary_layers <- function(grid, data, legend_position) {
+  surface <- ggplot2::geom_raster(
+    ggplot2::aes(on_grid(.data$x1), on_grid(.data$x2), fill = blend_colours(.data$prob)),
+    show.legend = FALSE
+  )
+  if (is.null(data)) {
+    return(list(layers = list(surface, ggplot2::scale_fill_identity()),
+                theme = legend_theme(legend_position)))
+  }
+  classes <- class_scheme(data$label)
+  points <- ggplot2::geom_point(
+    data = data, mapping = ggplot2::aes(.data$x1, .data$x2, fill = class_fill(.data$label, classes)),
+    shape = 21, colour = point_edge, size = point_size, stroke = point_stroke
+  )
+  fill <- ggplot2::scale_fill_identity(guide = "legend", breaks = classes$colours, labels = classes$names)
+  list(layers = list(surface, points, fill), theme = classes_legend(grid, data, classes, legend_position))
+}
+
+# The grid's and the samples' labels together fix the class order, so both share colours. The
+# legend keys are the points where there are samples, else the regions.
+multiclass_layers <- function(grid, data, legend_position) {
+  classes <- class_scheme(grid$class, data$label)
+  surface <- ggplot2::geom_raster(
+    ggplot2::aes(on_grid(.data$x1), on_grid(.data$x2), fill = class_name(.data$class, classes),
+                 alpha = class_strength(.data$prob, classes)),
+    show.legend = is.null(data)
+  )
+  points <- if (!is.null(data)) sample_points(data, classes = classes)
+  list(layers = list(surface, points, class_fill_scale(classes), ggplot2::scale_alpha_identity()),
+       theme = classes_legend(grid, data, classes, legend_position))
+}
+
+# The prediction and the samples' targets on one viridis scale, shown as a colour bar.
+regression_layers <- function(grid, data, legend_position) {
+  surface <- ggplot2::geom_raster(ggplot2::aes(on_grid(.data$x1), on_grid(.data$x2), fill = .data$value))
+  points <- if (!is.null(data)) sample_points(data)
+  limits <- range(c(grid$value, data$target), na.rm = TRUE)
+  list(layers = list(surface, points, viridis_fill("prediction", limits)),
+       theme = colourbar_theme(legend_position))
 }
 
 #' Training curves (ggplot2 twin of `plot_history`)
@@ -211,13 +439,14 @@ lt_plot_decision_boundary <- function(grid, data = NULL, title = "Decision bound
 #' One line per split of `metric` against the epoch: `train` in `C0`, `valid` in `C1`, as the
 #' Python `plot_history()` draws them.
 #'
-#' @param frame A history data.frame with columns `epoch`, `split` (`"train"`/`"valid"`),
-#'   `metric` and `value`, as `as.data.frame()` of a training history gives.
+#' @param history A history data.frame with columns `epoch`, `split` (`"train"`/`"valid"`),
+#'   `metric` and `value`, as `as.data.frame()` of a training history gives; a learntorch
+#'   history is turned into one.
 #' @param metric The metric to draw, `"loss"` or `"accuracy"`.
 #' @param title The plot title; `NULL` gives `"Training <metric>"`.
 #' @inheritParams lt_plot_samples
-#' @return A ggplot object whose data is `frame`, unchanged; the line layer keeps the rows of
-#'   `metric`.
+#' @return A ggplot object whose data is `history`, unchanged; the line layer keeps the rows
+#'   of `metric`.
 #' @examples
 #' history <- data.frame(
 #'   epoch = rep(1:5, each = 2),
@@ -228,8 +457,9 @@ lt_plot_decision_boundary <- function(grid, data = NULL, title = "Decision bound
 #' lt_plot_history(history)
 #' lt_plot_history(history, metric = "accuracy")
 #' @export
-lt_plot_history <- function(frame, metric = "loss", title = NULL, legend_position = "best") {
-  check_frame(frame, "frame", c("epoch", "split", "metric", "value"))
+lt_plot_history <- function(history, metric = "loss", title = NULL, legend_position = "best") {
+  frame <- lt_frame(history)
+  check_frame(frame, "history", c("epoch", "split", "metric", "value"))
   if (!is.character(metric) || length(metric) != 1 || is.na(metric)) {
     stop("`metric` must be a single string such as \"loss\".", call. = FALSE)
   }
@@ -266,23 +496,32 @@ lt_plot_history <- function(frame, metric = "loss", title = NULL, legend_positio
 #'
 #' Counts of (truth, prediction) as a viridis heat map with the count written in each cell
 #' (white on dark cells, black on light ones), truth down the rows from the top as matplotlib's
-#' `imshow` draws it, and a colour bar titled "count".
+#' `imshow` draws it, and a colour bar titled "count". The axes name the classes in class
+#' order: a factor's levels, else sorted (codes 0, 1, ... as numbers, class names as written).
 #'
-#' @param frame A data.frame with columns `truth`, `prediction` and `count`, one row per pair,
-#'   as `lt_confusion_matrix()` (Python's `confusion_matrix()`) gives.
+#' @param confusion A data.frame with columns `truth`, `prediction` and `count`, one row per
+#'   pair, as `lt_confusion_matrix()` (Python's `confusion_matrix()`) gives; the labels may be
+#'   numbers, strings or a factor.
 #' @param title The plot title.
-#' @return A ggplot object whose data is `frame`, unchanged.
+#' @return A ggplot object whose data is `confusion`, unchanged.
 #' @examples
 #' confusion <- data.frame(truth = c(0, 0, 1, 1), prediction = c(0, 1, 0, 1),
 #'                         count = c(240, 10, 6, 244))
 #' lt_plot_confusion(confusion)
+#' animals <- expand.grid(truth = c("cat", "dog", "bird"), prediction = c("cat", "dog", "bird"))
+#' animals$count <- c(30, 2, 1, 3, 25, 0, 1, 1, 40)
+#' lt_plot_confusion(animals)
 #' @export
-lt_plot_confusion <- function(frame, title = "Confusion matrix") {
-  check_frame(frame, "frame", c("truth", "prediction", "count"))
-  classes <- sort(unique(c(frame$truth, frame$prediction)))
-  limits <- range(classes) + c(-0.5, 0.5)
-  spine <- mpl_linewidth(0.8)
-  ggplot2::ggplot(frame, ggplot2::aes(.data$prediction, .data$truth)) +
+lt_plot_confusion <- function(confusion, title = "Confusion matrix") {
+  frame <- lt_frame(confusion)
+  check_frame(frame, "confusion", c("truth", "prediction", "count"))
+  classes <- class_scheme(frame$truth, frame$prediction)
+  # Cells at 0, 1, ... (class positions), as matplotlib's imshow places them.
+  at <- seq_along(classes$keys) - 1
+  ticks <- as.character(classes$keys) # codes as numbers ("0"), names as they are
+  limits <- c(-0.5, length(at) - 0.5)
+  ggplot2::ggplot(frame, ggplot2::aes(class_index(.data$prediction, classes) - 1,
+                                      class_index(.data$truth, classes) - 1)) +
     ggplot2::geom_tile(ggplot2::aes(fill = .data$count), width = 1, height = 1) +
     ggplot2::geom_text(
       ggplot2::aes(
@@ -292,30 +531,13 @@ lt_plot_confusion <- function(frame, title = "Confusion matrix") {
       size = 8 / ggplot2::.pt
     ) +
     ggplot2::scale_colour_identity() +
-    ggplot2::scale_fill_viridis_c(
-      name = "count", breaks = breaks_mpl(9), labels = labels_mpl(),
-      guide = ggplot2::guide_colourbar(
-        title.position = "right", title.hjust = 0.5, title.vjust = 0.5,
-        title.theme = ggplot2::element_text(angle = 90, size = 10),
-        frame.colour = "black", frame.linewidth = spine, ticks.colour = "black",
-        ticks.linewidth = spine, barwidth = grid::unit(12, "pt"), barheight = grid::unit(3.6, "in"),
-        draw.ulim = FALSE, draw.llim = FALSE
-      )
-    ) +
-    ggplot2::scale_x_continuous(breaks = classes, labels = as.character(classes), limits = limits,
-                                expand = c(0, 0)) +
-    ggplot2::scale_y_reverse(breaks = classes, labels = as.character(classes), limits = rev(limits),
-                             expand = c(0, 0)) +
+    viridis_fill("count", height = grid::unit(3.6, "in")) +
+    ggplot2::scale_x_continuous(breaks = at, labels = ticks, limits = limits, expand = c(0, 0)) +
+    ggplot2::scale_y_reverse(breaks = at, labels = ticks, limits = rev(limits), expand = c(0, 0)) +
     ggplot2::coord_fixed() +
     ggplot2::labs(title = title, x = "prediction", y = "truth") +
     theme_mpl() +
-    ggplot2::theme(
-      legend.position = "right", legend.justification = "center",
-      legend.background = ggplot2::element_blank(), legend.margin = ggplot2::margin(),
-      legend.box.margin = ggplot2::margin(), legend.box.spacing = grid::unit(14, "pt"),
-      legend.text = ggplot2::element_text(margin = ggplot2::margin(l = 3.5)),
-      legend.spacing.x = grid::unit(0, "pt")
-    )
+    colourbar_theme()
 }
 
 #' Matrix-multiplication benchmark bars (ggplot2 twin of `plot_benchmark`)
@@ -323,19 +545,19 @@ lt_plot_confusion <- function(frame, title = "Confusion matrix") {
 #' GFLOP/s per row of a benchmark frame as bars, one per device and size, labelled
 #' `"<device>\nn=<n>"` and coloured `C0`, `C1`, ... in row order as the Python version does.
 #'
-#' @param frame A data.frame with columns `device`, `n`, `seconds` and `gflops`, as
+#' @param bench A data.frame with columns `device`, `n`, `seconds` and `gflops`, as
 #'   `lt_benchmark_matmul()` (Python's `benchmark_matmul()`) gives; several rows (devices or
 #'   sizes) may be bound together.
 #' @param title The plot title.
-#' @return A ggplot object whose data is `frame`, unchanged.
+#' @return A ggplot object whose data is `bench`, unchanged.
 #' @examples
 #' bench <- data.frame(device = c("cpu", "cuda:0"), n = 4096L, seconds = c(0.9, 0.01),
 #'                     gflops = c(152.7, 13744))
 #' lt_plot_benchmark(bench)
 #' @export
-lt_plot_benchmark <- function(frame, title = "Matrix multiplication") {
-  check_frame(frame, "frame", c("device", "n", "seconds", "gflops"))
-  ggplot2::ggplot(frame) +
+lt_plot_benchmark <- function(bench, title = "Matrix multiplication") {
+  check_frame(bench, "bench", c("device", "n", "seconds", "gflops"))
+  ggplot2::ggplot(bench) +
     ggplot2::geom_col(
       ggplot2::aes(
         bench_label(.data$device, .data$n), .data$gflops,
@@ -346,7 +568,7 @@ lt_plot_benchmark <- function(frame, title = "Matrix multiplication") {
     ggplot2::scale_fill_identity() +
     # matplotlib's 5 % margins around the bars (0.8 wide); none below 0, where bars stick.
     ggplot2::scale_x_discrete(
-      expand = ggplot2::expansion(add = 0.4 + 0.05 * (nlevels(bench_label(frame$device, frame$n)) - 0.2))
+      expand = ggplot2::expansion(add = 0.4 + 0.05 * (nlevels(bench_label(bench$device, bench$n)) - 0.2))
     ) +
     ggplot2::scale_y_continuous(
       breaks = breaks_mpl(9), labels = labels_mpl(), expand = ggplot2::expansion(mult = c(0, 0.05))
@@ -398,8 +620,8 @@ plot.lt_history <- function(x, metric = "loss", ...) {
 #' `autoplot()` of a learntorch dataset draws its samples (see [lt_plot_samples()]).
 #'
 #' @param object A learntorch dataset (class `lt_dataset`); anything `as.data.frame()` turns
-#'   into a samples frame with `x1`, `x2` and `label`.
-#' @param ... Passed on to [lt_plot_samples()] (`title`, `legend_position`).
+#'   into a samples frame (feature columns, then `label` or `target`).
+#' @param ... Passed on to [lt_plot_samples()] (`x`, `y`, `title`, `legend_position`).
 #' @return A ggplot object.
 #' @examples
 #' samples <- structure(

@@ -38,7 +38,7 @@ def _check_int(value: object, name: str, minimum: int = 1, wrong_type: type = Va
     messages name the argument. training, evaluation, images and plotting_images share it; the
     leaf modules models and devices, which import nothing from the package, keep their own.
     """
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
         value = int(value)
     expected = {0: "a non-negative integer", 1: "a positive integer"}.get(minimum, f"an integer >= {minimum}")
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
@@ -82,8 +82,12 @@ def _generator(seed: Optional[int]) -> Optional[torch.Generator]:
     """
     if seed is None:
         return None
+    if isinstance(seed, (float, np.floating)) and float(seed).is_integer():
+        seed = int(seed)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"`seed` must be an integer or None, got {seed!r}")
+        raise TypeError(f"`seed` must be a whole number or None, got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"`seed` must be a non-negative whole number, got {seed}")
     return torch.Generator().manual_seed(int(seed))
 
 
@@ -91,6 +95,8 @@ def _as_tensor(value: ArrayLike, name: str, dtype: Optional[torch.dtype] = None,
                check_finite: bool = True) -> torch.Tensor:
     if isinstance(value, (pd.DataFrame, pd.Series)):
         value = value.to_numpy()
+    if isinstance(value, np.ndarray) and not value.flags.writeable:
+        value = value.copy()  # pandas 3 hands out read-only views; torch warns on sharing them
     try:
         tensor = torch.as_tensor(value) if dtype is None else torch.as_tensor(value, dtype=dtype)
     except (TypeError, ValueError, RuntimeError) as exc:

@@ -7,7 +7,6 @@ what the model does; none infers a task of its own.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Optional, Union
 
-from .plotting import _frame
+from .plotting import _choose_xy, _frame, _grid_form, _outcome
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -112,16 +112,20 @@ def _finish(plot: Any, path: Optional[str], width: float, height: float, dpi: in
     return plot
 
 
-def ggplot_samples(data: Any, path: Optional[str] = None, title: str = "Dataset samples",
-                   legend_position: str = "best", width: float = 4, height: float = 4, dpi: int = 100) -> Any:
+def ggplot_samples(data: Any, x: Optional[str] = None, y: Optional[str] = None, path: Optional[str] = None,
+                   title: str = "Dataset samples", legend_position: str = "best", width: float = 4,
+                   height: float = 4, dpi: int = 100) -> Any:
     """ggplot2 twin of :func:`learntorch.plotting.plot_samples` (R's ``lt_plot_samples``).
 
-    ``data`` is a samples frame (x1, x2, label) or a dataset with ``.to_frame()``. Returns the
-    rpy2 ggplot object; with ``path``, also saves it (``width`` x ``height`` inches at ``dpi``).
+    ``data`` is a samples frame (features, then label or target) or a dataset with
+    ``.to_frame()``; ``x`` and ``y`` name the two feature columns drawn. Returns the rpy2 ggplot
+    object; with ``path``, also saves it (``width`` x ``height`` inches at ``dpi``).
     """
     _r()  # rpy2 and R first: a missing extra is the first thing to say
-    frame = _frame(data, "data", ["x1", "x2", "label"])
-    plot = _call("lt_plot_samples", _to_r(frame), title=title, legend_position=legend_position)
+    frame = _frame(data, "data", [])
+    _outcome(frame, "data")
+    _choose_xy(frame, x, y)  # Python's checks, so the message is the same as plot_samples'
+    plot = _call("lt_plot_samples", _to_r(frame), x=x, y=y, title=title, legend_position=legend_position)
     return _finish(plot, path, width, height, dpi)
 
 
@@ -129,10 +133,12 @@ def ggplot_decision_boundary(grid: Any, data: Any = None, path: Optional[str] = 
                              title: str = "Decision boundary", legend_position: str = "best",
                              width: float = 4, height: float = 4, dpi: int = 100) -> Any:
     """ggplot2 twin of :func:`learntorch.plotting.plot_decision_boundary` (R's
-    ``lt_plot_decision_boundary``): the (x1, x2, prob) grid as a C0 -> C1 blend, samples on top."""
+    ``lt_plot_decision_boundary``): a binary (x1, x2, prob), multiclass (x1, x2, class, prob) or
+    regression (x1, x2, value) grid, samples on top."""
     _r()  # rpy2 and R first: a missing extra is the first thing to say
-    grid = _frame(grid, "grid", ["x1", "x2", "prob"])
-    r_data = None if data is None else _to_r(_frame(data, "data", ["x1", "x2", "label"]))
+    grid = _frame(grid, "grid", [])
+    outcome = "target" if _grid_form(grid) == "regression" else "label"
+    r_data = None if data is None else _to_r(_frame(data, "data", ["x1", "x2", outcome]))
     plot = _call("lt_plot_decision_boundary", _to_r(grid), data=r_data, title=title,
                  legend_position=legend_position)
     return _finish(plot, path, width, height, dpi)

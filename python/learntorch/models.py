@@ -8,8 +8,10 @@ more precise than a sigmoid layer followed by a log.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Callable, Dict, Sequence, Type
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -48,9 +50,9 @@ _make_activation = activation  # the constructors' `activation` argument shadows
 def _positive(value: object, name: str) -> int:
     """A positive int; a whole float (R's ``4``) counts. Local because this module is a leaf
     (the rest of the package uses ``data._check_int``)."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral) and float(value).is_integer():
+        value = int(value)  # 4.0 from R, np.float64(4) from numpy
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"`{name}` must be a positive integer, got {value!r}")
     return int(value)
 

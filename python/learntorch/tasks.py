@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, List, Optional, Sequence, Union
 
 import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 

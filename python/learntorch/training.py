@@ -28,6 +28,7 @@ from .data import BatchIterator, _check_int, _check_nonnegative, _check_positive
 from .devices import resolve_device, threads
 from .evaluation import _param, accuracy, model_outputs, select_output
 from .losses import bernoulli_nll_bce, cross_entropy, default_loss, get_loss, loss_scale, mse
+from .labels import is_identity
 from .tasks import Spec, check_output, get_spec, loss_targets, predicted_codes, resolve_task, set_spec, targets_for
 
 __all__ = ["fit", "History", "Callback", "EarlyStopping", "KeepBestWeights", "TrainingDiverged", "make_optimizer"]
@@ -372,8 +373,21 @@ class _Targets:
 
     def __call__(self, y: torch.Tensor, data_classes: Optional[list] = None) -> torch.Tensor:
         width = int(np.prod(self.row_shape)) if self.row_shape else 1
-        codes, _ = targets_for(self.task, y, data_classes, width, self.name, known=self.classes)
+        if self._integer_codes(y, data_classes):
+            codes = y  # the common case of a DataLoader batch, checked with one op
+        else:
+            codes, _ = targets_for(self.task, y, data_classes, width, self.name, known=self.classes)
         return loss_targets(self.task, codes, self.row_shape, self.dtype)
+
+    def _integer_codes(self, y: torch.Tensor, data_classes: Optional[list]) -> bool:
+        """Integer labels already in 0..K-1 of identity classes: one aminmax instead of the
+        full check, which costs more than a tiny model's step when run on every batch."""
+        if self.task == "regression" or data_classes is not None or y.is_floating_point() or not len(y):
+            return False
+        if self.classes is None or not is_identity(self.classes, len(self.classes)):
+            return False
+        low, high = torch.aminmax(y)
+        return int(low) >= 0 and int(high) < len(self.classes)
 
 
 def _known_classes(model: nn.Module, task: str, data_classes: Optional[list]) -> Optional[list]:

@@ -109,6 +109,35 @@ path, size = png("benchmark")
 p = ggplot.ggplot_benchmark(bench, path=str(path))
 result["benchmark"] = dict(same(bench, r_data(p)), png=size())
 
+# every task's frames: a multiclass grid of named classes, a regression grid, chosen columns
+import pandas as pd
+names = ["setosa", "versicolor", "virginica"]
+cells = [(a / 9, b / 9) for b in range(10) for a in range(10)]  # x1 varies fastest
+multi = pd.DataFrame({"x1": [a for a, _ in cells], "x2": [b for _, b in cells]})
+multi["class"] = pd.Categorical([names[min(int(3 * a), 2)] for a, _ in cells], categories=names)
+multi["prob"] = [0.5 + 0.5 * b for _, b in cells]
+flowers = pd.DataFrame({"x1": [0.1, 0.5, 0.9], "x2": [0.5] * 3,
+                        "label": pd.Categorical(names[::-1], categories=names)})
+labels_of = ro.r("function(p) ggplot2::ggplot_build(p)$plot$scales$get_scales('fill')$get_labels()")
+path, size = png("multiclass")
+p = ggplot.ggplot_decision_boundary(multi, flowers, path=str(path))
+result["multiclass"] = dict(same(multi, r_data(p)), png=size(), labels=list(labels_of(p)))
+result["multiclass_points"] = same(flowers, r_data(p, 2))
+regression = multi[["x1", "x2"]].assign(value=multi["x1"] + multi["x2"])
+path, size = png("regression")
+p = ggplot.ggplot_decision_boundary(regression, flowers[["x1", "x2"]].assign(target=[0.0, 1.0, 2.0]),
+                                    path=str(path))
+result["regression"] = dict(same(regression, r_data(p)), png=size())
+four = flowers.assign(x3=[1.0, 2.0, 3.0], x4=[3.0, 2.0, 1.0])
+path, size = png("samples_xy")
+p = ggplot.ggplot_samples(four, x="x4", y="x3", path=str(path))
+result["samples_xy"] = dict(same(four, r_data(p)), png=size(), labels=list(labels_of(p)),
+                            x=str(ro.r("function(p) deparse(p$labels$x)")(p)[0]))
+try:
+    ggplot.ggplot_samples(four, x="nope")
+except ValueError as err:
+    result["xy_error"] = str(err)
+
 p = ggplot.ggplot_samples(data.to_frame())  # a frame works as well as a dataset; no file
 result["no_path"] = not any(out_dir.glob("*samples*.pdf"))
 
@@ -147,7 +176,8 @@ def test_never_initialises_reticulate(child):
 
 
 @needs_rpy2
-@pytest.mark.parametrize("figure", ["samples", "boundary", "history", "confusion", "benchmark"])
+@pytest.mark.parametrize("figure", ["samples", "boundary", "history", "confusion", "benchmark", "multiclass",
+                                    "regression", "samples_xy"])
 def test_r_renderer_received_the_python_frame(child, figure):
     got = child[figure]
     assert got["columns"], f"{figure}: R's ggplot data has other columns than the Python frame"
@@ -167,7 +197,17 @@ def test_decision_boundary_points_and_results(child):
 def test_errors_come_back_as_value_errors(child):
     assert 'metric` "f1" is not in the history' in child["r_error"]
     assert "accuracy, loss" in child["r_error"]
-    assert "lacks the columns ['x2', 'label']" in child["py_error"]
+    assert "`data` lacks the column label (classification) or target" in child["py_error"]
+    assert "`x` 'nope' is not a feature column of `data`" in child["xy_error"]
+
+
+@needs_rpy2
+def test_every_task_reaches_r_with_its_class_names(child):
+    # categorical classes arrive as factors: R keeps their order for colours and the legend
+    assert child["multiclass"]["labels"] == ["setosa", "versicolor", "virginica"]
+    assert all(child["multiclass_points"].values())
+    assert child["samples_xy"]["labels"] == ["setosa", "versicolor", "virginica"]
+    assert child["samples_xy"]["x"] == "italic(x)[4]"
 
 
 def test_ggplot_is_optional_and_lazy(tmp_path):

@@ -40,6 +40,21 @@ test_that("R reads Python's checkpoints and Python reads R's", {
   expect_equal(lt_read_checkpoint(path_py)$metadata$source, "python")
 })
 
+test_that("lt_load() loads the weights into a model given as `model`", {
+  lt_seed(3)
+  model <- lt_simple_classifier(2, 4, 1)
+  path <- tempfile(fileext = ".pt")
+  on.exit(unlink(path))
+  lt_save(model, path)
+  target <- lt_simple_classifier(2, 4, 1)
+  loaded <- lt_load(path, model = target)
+  expect_s3_class(loaded, "lt_model")
+  expect_identical(weights_of(loaded), weights_of(model))
+  expect_identical(weights_of(target), weights_of(model))
+  expect_error(lt_load(path, model = "net"), "`model` must be")
+  expect_error(lt_load(path, model = lt_simple_classifier(2, 5, 1)), "shapes differ")
+})
+
 test_that("checkpoint errors are short and name the problem", {
   model <- lt_simple_classifier()
   missing <- file.path(tempdir(), "no-such-checkpoint.pt")
