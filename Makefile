@@ -54,6 +54,7 @@ site: setup
 bench: setup
 	$(PY) bench/fit_speed.py
 	$(PY) bench/images_vs_sklearn.py
+	$(PY) bench/lbfgs.py
 	Rscript bench/r_overhead.R
 
 clean:

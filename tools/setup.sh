@@ -15,7 +15,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # resolve to it; with Debian's reference BLAS a 1024x1024 matmul from R ran at 7.6 GFLOP/s
 # against 67 in plain Python; with OpenBLAS R reaches about 100.
 R_DEBS="r-base-core r-base-dev r-cran-reticulate r-cran-ggplot2 r-cran-testthat r-cran-knitr \
-r-cran-rmarkdown r-cran-roxygen2 r-cran-png pandoc libopenblas0-pthread"
+r-cran-rmarkdown r-cran-roxygen2 r-cran-png r-cran-nnet pandoc libopenblas0-pthread"
 
 apt_r() {
   missing=""

@@ -8,7 +8,7 @@
 
 __version__ = "0.1.0"
 
-from . import checkpoints, data, devices, evaluation, losses, models, plotting, training
+from . import checkpoints, data, devices, evaluation, losses, metrics, models, plotting, tasks, training
 from .checkpoints import load, read_checkpoint, register_model, save
 from .data import (
     BatchIterator,
@@ -33,7 +33,9 @@ from .losses import (
 )
 from .models import MLP, ConvNet, LinearRegression, LogisticRegression, SimpleClassifier, SoftmaxRegression
 from .plotting import plot_benchmark, plot_confusion, plot_decision_boundary, plot_history, plot_samples
-from .training import Callback, EarlyStopping, History, KeepBestWeights, TrainingDiverged, fit, make_optimizer
+from .training import (Callback, CSVLogger, DivergenceGuard, EarlyStopping, History, InterruptHandler,
+                       KeepBestWeights, LambdaCallback, ModelCheckpoint, ProgressBar, TensorBoardLogger,
+                       TrainingDiverged, TrainingState, fit, make_optimizer, optimizer, scheduler)
 from . import images, plotting_images
 from .images import (
     ImageDataset,
@@ -57,7 +59,9 @@ __all__ = [
     # losses
     "bernoulli_nll_manual", "bernoulli_nll_distribution", "bernoulli_nll_bce", "mse", "cross_entropy", "get_loss",
     # training
-    "fit", "History", "Callback", "EarlyStopping", "KeepBestWeights", "TrainingDiverged", "make_optimizer",
+    "fit", "History", "Callback", "LambdaCallback", "EarlyStopping", "KeepBestWeights", "ModelCheckpoint",
+    "CSVLogger", "TensorBoardLogger", "ProgressBar", "InterruptHandler", "DivergenceGuard", "TrainingState",
+    "TrainingDiverged", "make_optimizer", "optimizer", "scheduler",
     # evaluation
     "evaluate", "predict", "predict_proba", "decision_grid", "confusion_matrix",
     # checkpoints
@@ -70,6 +74,6 @@ __all__ = [
     "ImageDataset", "digits", "read_idx", "read_cifar10_binary", "mnist", "fashion_mnist", "cifar10",
     "image_frame", "plot_images",
     # modules
-    "data", "models", "losses", "training", "evaluation", "checkpoints", "devices", "plotting",
+    "data", "models", "losses", "metrics", "tasks", "training", "evaluation", "checkpoints", "devices", "plotting",
     "images", "plotting_images",
 ]

@@ -17,6 +17,7 @@ from torch import nn
 from .adapters import DataLike, Stream, Table, as_inputs, as_source
 from .data import _check_int
 from .losses import default_loss, get_loss
+from .metrics import check_metrics, compute_metrics
 from .labels import decode
 from .tasks import (Spec, check_output, get_spec, loss_targets, predicted_codes, probabilities,
                     resolve_task, targets_for)
@@ -184,19 +185,21 @@ def _labelled(model: nn.Module, data: DataLike, task: Optional[str], x: Any, y: 
 
 
 def evaluate(model: nn.Module, data: DataLike, loss: Union[str, Callable, nn.Module, None] = None,
-             task: Optional[str] = None, x: Any = None, y: Any = None) -> Dict[str, float]:
-    """``{"loss": ..., "accuracy": ...}`` on labelled data (accuracy for classifiers only).
+             task: Optional[str] = None, x: Any = None, y: Any = None,
+             metrics: Union[str, Sequence[str], None] = None) -> Dict[str, float]:
+    """``{"loss": ..., <metric>: ...}`` on labelled data; by default the loss and, for
+    classifiers, accuracy. ``metrics`` names others, as ``fit`` does (f1, auc, r2...).
 
     ``loss`` defaults to the model's training loss for its task; string labels are matched to
     the model's classes, and a label it does not know is an error that names it.
     """
     outputs, targets, spec = _labelled(model, data, task, x, y)
+    names = check_metrics(metrics, spec.task)
     loss_fn = get_loss(loss) if loss is not None else default_loss(spec.task, outputs.shape[1], spec.scale)
     row_shape = (outputs.shape[1],)
     with torch.inference_mode():
         result = {"loss": float(loss_fn(outputs, loss_targets(spec.task, targets, row_shape, outputs.dtype)))}
-        if spec.task != "regression":
-            result["accuracy"] = accuracy(predicted_codes(outputs, spec), targets)
+        result.update(compute_metrics(names, outputs, targets, spec))
     return result
 
 

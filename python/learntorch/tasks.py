@@ -12,6 +12,8 @@ Labels are encoded once: ``classes[code]`` is the original label (a string, numb
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import asdict, dataclass, fields
 from typing import Any, List, Optional, Sequence, Union
 
@@ -221,7 +223,7 @@ def loss_targets(task: str, y: torch.Tensor, row_shape: Sequence[int], dtype: to
     One-output binary and regression targets take the output's shape and float dtype ((N,) or
     (N, 1)); class indices for several outputs are long (N,).
     """
-    width = int(np.prod(row_shape)) if len(row_shape) else 1
+    width = math.prod(row_shape)  # 1 for a () row
     if task == "multiclass" or (task == "binary" and width > 1):
         return y.long().reshape(-1)
     return y.to(dtype).reshape(-1, *row_shape)

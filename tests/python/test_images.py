@@ -438,7 +438,7 @@ def test_digits_accuracy_targets(digits_split, name):
     model = make()
     history = lt.fit(model, train, valid=valid, seed=0, **kwargs)
     frame = history.to_frame()
-    assert set(frame["metric"]) == {"loss", "accuracy"} and set(frame["split"]) == {"train", "valid"}
+    assert set(frame["metric"]) == {"loss", "accuracy", "lr"} and set(frame["split"]) == {"train", "valid"}
     accuracy = lt.evaluate(model, valid)["accuracy"]
     assert accuracy == pytest.approx(history["valid_accuracy"][-1])
     assert accuracy >= target, f"{name}: validation accuracy {accuracy:.3f} < {target}"

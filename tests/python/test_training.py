@@ -41,7 +41,7 @@ class Recorder(lt.Callback):
     def __init__(self):
         self.weights, self.logs, self.calls, self.threads = {}, {}, [], []
 
-    def on_train_begin(self, state):
+    def on_fit_begin(self, state):
         self.calls.append("begin")
 
     def on_epoch_end(self, state):
@@ -50,7 +50,7 @@ class Recorder(lt.Callback):
         self.logs[state.epoch] = dict(state.logs)
         self.threads.append(torch.get_num_threads())
 
-    def on_train_end(self, state):
+    def on_fit_end(self, state):
         self.calls.append("end")
 
 
@@ -197,7 +197,7 @@ def _bad_label_train():
         (dict(device="gpu"), ValueError, "`device`"),
         (dict(device="tpu:0"), ValueError, "`device`"),
         (dict(progress="sometimes"), ValueError, "`progress`"),
-        (dict(callbacks=[42]), TypeError, "`callbacks`"),
+        (dict(callbacks=[42]), TypeError, r"`callbacks\[0\]`"),
         (dict(train=_bad_label_train()), ValueError, r"`train` has 3 distinct labels \[0, 1, 2\].*two classes"),
         (dict(valid=_bad_label_train()), ValueError, r"label 2 in `valid` is not one of the model's classes 0..1"),
         (dict(train=(torch.tensor([[0.0, float("nan")], [1.0, 1.0]]), torch.tensor([0, 1]))), ValueError, r"`train\[0\]`.*NaN"),
@@ -316,14 +316,15 @@ def test_history_to_frame_columns_dtypes_and_values():
     assert frame["epoch"].dtype == np.int64
     assert frame["value"].dtype == np.float64
     assert pd.api.types.is_string_dtype(frame["split"]) and pd.api.types.is_string_dtype(frame["metric"])
-    assert len(frame) == 4 * 4
-    assert set(frame["split"]) == {"train", "valid"} and set(frame["metric"]) == {"loss", "accuracy"}
+    assert len(frame) == 4 * 5  # loss and accuracy on train and valid, and the learning rate
+    assert set(frame["split"]) == {"train", "valid"} and set(frame["metric"]) == {"loss", "accuracy", "lr"}
+    assert frame[frame["metric"] == "lr"]["split"].unique().tolist() == ["train"]
     for split in ("train", "valid"):
         for metric in ("loss", "accuracy"):
             part = frame[(frame["split"] == split) & (frame["metric"] == metric)].sort_values("epoch")
             assert part["epoch"].tolist() == [1, 2, 3, 4]
             assert part["value"].tolist() == history[f"{split}_{metric}"]
-    assert history.metrics == ["train_loss", "train_accuracy", "valid_loss", "valid_accuracy"]
+    assert history.metrics == ["train_loss", "train_accuracy", "valid_loss", "valid_accuracy", "lr"]
     with pytest.raises(KeyError, match="valid_f1"):
         history["valid_f1"]
 
@@ -332,8 +333,8 @@ def test_history_without_valid_has_train_rows_only():
     history = lt.fit(lt.LinearRegression(2), lt.linear_regression_data(100, seed=0), epochs=3, batch_size=20,
                      loss="mse", lr=0.05, progress=False)
     frame = history.to_frame()
-    assert set(frame["split"]) == {"train"} and set(frame["metric"]) == {"loss"}
-    assert frame["value"].tolist() == history["train_loss"]
+    assert set(frame["split"]) == {"train"} and set(frame["metric"]) == {"loss", "lr"}
+    assert frame[frame["metric"] == "loss"]["value"].tolist() == history["train_loss"]
 
 
 # --- callbacks ---------------------------------------------------------------------------------
@@ -355,7 +356,7 @@ def test_function_callback_returning_true_stops_training():
                      callbacks=[stop_at_three], progress=False)
     assert history.epochs == 3 and history.stopped_early and not history.interrupted
     assert history.stop_reason
-    assert seen == [(e, ["train_accuracy", "train_loss"]) for e in (1, 2, 3)]
+    assert seen == [(e, ["lr", "train_accuracy", "train_loss"]) for e in (1, 2, 3)]
 
 
 def test_early_stopping_stops_after_patience_and_restores_the_best_weights():
