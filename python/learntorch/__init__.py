@@ -32,9 +32,9 @@ from .losses import (
     mse,
 )
 from .models import MLP, ConvNet, LinearRegression, LogisticRegression, SimpleClassifier, SoftmaxRegression
-from .plotting import plot_benchmark, plot_confusion, plot_decision_boundary, plot_history, plot_samples
+from .plotting import plot_benchmark, plot_confusion, plot_decision_boundary, plot_history, plot_metrics, plot_samples
 from .training import (Callback, CSVLogger, DivergenceGuard, EarlyStopping, History, InterruptHandler,
-                       KeepBestWeights, LambdaCallback, ModelCheckpoint, ProgressBar, TensorBoardLogger,
+                       KeepBestWeights, LambdaCallback, LivePlot, ModelCheckpoint, ProgressBar, TensorBoardLogger,
                        TrainingDiverged, TrainingState, fit, make_optimizer, optimizer, scheduler)
 from . import images, plotting_images
 from .images import (
@@ -60,7 +60,7 @@ __all__ = [
     "bernoulli_nll_manual", "bernoulli_nll_distribution", "bernoulli_nll_bce", "mse", "cross_entropy", "get_loss",
     # training
     "fit", "History", "Callback", "LambdaCallback", "EarlyStopping", "KeepBestWeights", "ModelCheckpoint",
-    "CSVLogger", "TensorBoardLogger", "ProgressBar", "InterruptHandler", "DivergenceGuard", "TrainingState",
+    "CSVLogger", "TensorBoardLogger", "ProgressBar", "InterruptHandler", "DivergenceGuard", "LivePlot", "TrainingState",
     "TrainingDiverged", "make_optimizer", "optimizer", "scheduler",
     # evaluation
     "evaluate", "predict", "predict_proba", "decision_grid", "confusion_matrix",
@@ -69,7 +69,7 @@ __all__ = [
     # devices
     "default_device", "resolve_device", "device_info", "seed_everything", "benchmark_matmul", "threads",
     # plotting
-    "plot_samples", "plot_decision_boundary", "plot_history", "plot_confusion", "plot_benchmark",
+    "plot_samples", "plot_decision_boundary", "plot_history", "plot_metrics", "plot_confusion", "plot_benchmark",
     # images
     "ImageDataset", "digits", "read_idx", "read_cifar10_binary", "mnist", "fashion_mnist", "cifar10",
     "image_frame", "plot_images",

@@ -26,6 +26,7 @@ __all__ = [
     "plot_samples",
     "plot_decision_boundary",
     "plot_history",
+    "plot_metrics",
     "plot_confusion",
     "plot_benchmark",
 ]
@@ -296,6 +297,44 @@ def plot_history(history: Any, metric: str = "loss", ax: Optional["Axes"] = None
     ax.set_title(title or f"Training {metric}")
     ax.legend()
     return ax
+
+
+def history_metrics(frame: pd.DataFrame) -> List[str]:
+    """The metrics of a history frame in panel order: loss first, the learning rate last."""
+    names = list(dict.fromkeys(frame["metric"]))
+    order = ["loss"] + [m for m in names if m not in ("loss", "lr")] + ["lr"]
+    return [m for m in order if m in names]
+
+
+def plot_metrics(history: Any, metrics: Optional[Sequence[str]] = None, title: Optional[str] = None,
+                 figure: Any = None) -> Any:
+    """Every metric of a history in its own panel (loss first, the learning rate last), each as
+    :func:`plot_history` draws it; returns the matplotlib Figure (``figure`` redraws into one)."""
+    import matplotlib.pyplot as plt
+
+    frame = _frame(history, "history", ["epoch", "split", "metric", "value"])
+    names = history_metrics(frame) if metrics is None else list(metrics)
+    unknown = [m for m in names if m not in set(frame["metric"])]
+    if unknown:
+        raise ValueError(f"`metrics` {unknown} are not in the history; it has {history_metrics(frame)}")
+    if not names:
+        raise ValueError("the history is empty: train for at least one epoch")
+    ncol = 2 if len(names) == 4 else min(len(names), 3)
+    nrow = -(-len(names) // ncol)
+    if figure is None:
+        figure = plt.figure(figsize=(4 * ncol, 3 * nrow))
+    figure.clf()
+    axes = figure.subplots(nrow, ncol, squeeze=False).ravel()
+    for ax, metric in zip(axes, names):
+        plot_history(frame, metric, ax=ax, title=metric)
+        if metric == "lr" or ax is not axes[0]:
+            ax.get_legend().remove()
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return figure
 
 
 def _confusion_table(frame: pd.DataFrame) -> Tuple[np.ndarray, List[Any]]:

@@ -341,3 +341,29 @@ def test_resume_refuses_a_plain_model_file(tmp_path):
     lt.save(model, tmp_path / "m.pt")
     with pytest.raises(ValueError, match="`resume`.*no training state"):
         lt.fit(model, lt.continuous_xor(32, seed=0), epochs=2, resume=tmp_path / "m.pt")
+
+
+# --- live plot --------------------------------------------------------------------------------------
+
+def test_live_plot_updates_one_figure_and_ends_with_the_history_figure():
+    frames = []
+    live = lt.LivePlot(interval=0.0, show=lambda fig: frames.append((id(fig), [ax.get_title() for ax in fig.axes
+                                                                                if ax.get_visible()])))
+    history = lt.fit(lt.SimpleClassifier(2, 4, 1), lt.continuous_xor(100, seed=0), epochs=4, valid_fraction=0.2,
+                     metrics=["accuracy", "f1"], live=live)
+    assert len(frames) == 5  # each epoch, then the final frame
+    assert len({fid for fid, _ in frames}) == 1  # one figure, updated in place
+    assert frames[-1][1] == ["loss", "accuracy", "f1", "lr"]
+    final = lt.plot_metrics(history)
+    assert [ax.get_title() for ax in final.axes if ax.get_visible()] == frames[-1][1]
+
+
+def test_live_plot_is_throttled_and_says_once_where_it_cannot_draw(capsys):
+    frames = []
+    lt.fit(lt.SimpleClassifier(2, 4, 1), lt.continuous_xor(100, seed=0), epochs=20,
+           live=lt.LivePlot(interval=60.0, show=frames.append))
+    assert len(frames) == 1  # only the final frame within a minute
+    lt.fit(lt.SimpleClassifier(2, 4, 1), lt.continuous_xor(50, seed=0), epochs=3, live=True)
+    assert capsys.readouterr().err.count("live=True draws in Jupyter") == 1
+    with pytest.raises(TypeError, match="`live`"):
+        lt.fit(lt.SimpleClassifier(2, 4, 1), lt.continuous_xor(50, seed=0), epochs=1, live="yes")

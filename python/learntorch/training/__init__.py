@@ -6,11 +6,12 @@ checkpoints (state.py); the History (history.py).
 from .callbacks import (Callback, CSVLogger, DivergenceGuard, EarlyStopping, InterruptHandler, KeepBestWeights,
                         LambdaCallback, ModelCheckpoint, ProgressBar, TensorBoardLogger, TrainingState)
 from .history import History, TrainingDiverged
+from .live import LivePlot
 from .loop import fit
 from .optim import make_optimizer, optimizer, scheduler
 
 __all__ = [
     "fit", "History", "TrainingDiverged", "TrainingState", "Callback", "LambdaCallback", "EarlyStopping",
     "KeepBestWeights", "ModelCheckpoint", "CSVLogger", "TensorBoardLogger", "ProgressBar", "InterruptHandler",
-    "DivergenceGuard", "make_optimizer", "optimizer", "scheduler",
+    "DivergenceGuard", "LivePlot", "make_optimizer", "optimizer", "scheduler",
 ]

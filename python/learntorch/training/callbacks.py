@@ -94,7 +94,7 @@ def overrides(callback: Callback, hook: str) -> bool:
     """Does ``callback`` do anything on ``hook``? (The loop calls per-batch hooks only if so.)"""
     if isinstance(callback, LambdaCallback):
         return callback.functions.get(hook) is not None
-    return getattr(type(callback), hook) is not getattr(Callback, hook)
+    return getattr(type(callback), hook) is not getattr(Callback, hook) or hook in vars(callback)
 
 
 # --- plain functions as callbacks ------------------------------------------------------------------

@@ -23,6 +23,7 @@ from ..metrics import compute_metrics
 from .callbacks import (Callback, DivergenceGuard, InterruptHandler, ProgressBar, RecordHistory, TrainingState,
                         as_callback, overrides, show_progress)
 from .history import History
+from .live import LivePlot
 from .prepare import Run, prepare
 from .state import restore, saver
 
@@ -59,6 +60,7 @@ def fit(
     y: Union[str, Sequence[str], None] = None,
     output: Union[int, str, None] = None,
     loader: Optional[dict] = None,
+    live: bool = False,
 ) -> History:
     """Train ``model`` on ``train`` for ``epochs`` epochs; returns a :class:`History`.
 
@@ -86,12 +88,13 @@ def fit(
     **Runs.** ``seed`` fixes the shuffling order. ``callbacks`` are learntorch callbacks or
     functions ``f(epoch, logs)``. ``resume="run.pt"`` continues a run from a checkpoint written by
     :class:`ModelCheckpoint`, up to ``epochs``. ``num_threads="auto"`` trains tiny models on one
-    CPU thread. Ctrl-C stops after the current step and returns the history so far
+    CPU thread. ``live=True`` redraws the history's curves while training in Jupyter
+    (:class:`LivePlot`). Ctrl-C stops after the current step and returns the history so far
     (``history.interrupted``). A non-finite loss raises :class:`TrainingDiverged` (with the
     history) and leaves the last finite weights; an exploding loss warns, or stops with
     ``on_divergence="stop"``.
     """
-    extra = _callbacks(callbacks, progress, on_divergence)
+    extra = _callbacks(callbacks, progress, on_divergence, live)
     run = prepare(model, train, epochs=epochs, batch_size=batch_size, loss=loss, optimizer=optimizer, lr=lr,
                   weight_decay=weight_decay, valid=valid, valid_fraction=valid_fraction, metrics=metrics,
                   scheduler=scheduler, clip_grad_norm=clip_grad_norm, accumulate=accumulate, precision=precision,
@@ -110,7 +113,7 @@ def fit(
     return history
 
 
-def _callbacks(user: Iterable, progress: Union[bool, str], on_divergence: str) -> List[Callback]:
+def _callbacks(user: Iterable, progress: Union[bool, str], on_divergence: str, live: Any = False) -> List[Callback]:
     """The run's callbacks: the defaults (unless the caller passed their own of that kind), then
     the caller's, in their order."""
     if isinstance(user, (Callback, str)) or callable(user) or not isinstance(user, Iterable):
@@ -124,6 +127,10 @@ def _callbacks(user: Iterable, progress: Union[bool, str], on_divergence: str) -
         defaults.append(DivergenceGuard(on_divergence))
     defaults.append(RecordHistory())
     tail = [ProgressBar()] if show_progress(progress) and not any(issubclass(k, ProgressBar) for k in kinds) else []
+    if not isinstance(live, (bool, LivePlot)):
+        raise TypeError(f"`live` must be True, False or a LivePlot, got {live!r}")
+    if live and not any(issubclass(k, LivePlot) for k in kinds):
+        tail.append(live if isinstance(live, LivePlot) else LivePlot())
     return defaults + mine + tail
 
 
