@@ -30,7 +30,7 @@ test_that("a missing figure, a missing twin, or a chunk error fails the page", {
 test_that("the site lists index.qmd and every lesson, in order", {
   pages <- site$site_pages()
   expect_equal(pages[1], "index.qmd")
-  expect_true(all(sprintf("docs/%02d", 1:8) %in% substr(pages, 1, 7)))
+  expect_true(all(sprintf("docs/%02d", 1:9) %in% substr(pages, 1, 7)))
   for (page in pages) expect_false(is.na(site$expected_figures(site$page_meta(page))))
 })
 
