@@ -20,6 +20,8 @@
 #' @param path File path.
 #' @param ... Metadata to store: named numbers, strings, or lists of them.
 #' @param device Where to put the loaded model: `NULL` (the CPU), "auto", "cpu", "cuda", ...
+#' @param allow_nonfinite `lt_load()` refuses weights holding `NaN` or infinite values (a
+#'   diverged run saved by mistake); `TRUE` loads them anyway, with a warning.
 #' @return `lt_save()`: `path`, invisibly. `lt_load()`: a learntorch model.
 #'   `lt_read_checkpoint()`: a list with `class`, `config`, `state_dict` (R arrays),
 #'   `metadata` and `versions`.
@@ -46,12 +48,13 @@ lt_save <- function(model, path, ...) {
 
 #' @rdname lt_save
 #' @export
-lt_load <- function(path, device = NULL, model = NULL) {
+lt_load <- function(path, device = NULL, model = NULL, allow_nonfinite = FALSE) {
   path <- as_path(path, "path")
   device <- as_string_or_object(device, "device", null_ok = TRUE)
   if (!is.null(model)) check_model(model)
+  allow_nonfinite <- as_flag(allow_nonfinite, "allow_nonfinite")
   lt <- lt_py()
-  new_model(py_try(lt$load(path, device = device, model = model)))
+  new_model(py_try(lt$load(path, device = device, model = model, allow_nonfinite = allow_nonfinite)))
 }
 
 #' @rdname lt_save

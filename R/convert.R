@@ -1,6 +1,7 @@
-# Converters at the R/Python boundary: each checks one argument, names it in its error, and
-# returns the value Python expects (integers as R integers, tensors of the right dtype, NULL
-# for None). R mistakes stop here, before Python sees them.
+# Converters at the R/Python boundary. They change TYPES, not rules: each turns one R value
+# into what Python expects (integers as R integers, tensors of the right dtype, factors as
+# pandas Categoricals, NULL for None) and names the argument when a value cannot be converted.
+# Whether a value is allowed (epochs = 0, a threshold of 1, a task name) is Python's answer.
 
 describe <- function(x) {
   if (is.null(x)) return("NULL")
@@ -11,20 +12,28 @@ describe <- function(x) {
   paste0("an object of class ", class(x)[1])
 }
 
-# A whole number >= `min` as an R integer (so Python receives an int, not a float).
-as_count <- function(x, name, min = 1, null_ok = FALSE, call = sys.call(-1)) {
+# A whole number as an R integer (so Python receives an int, not a float); its range is
+# Python's to check. Beyond R's integer range it becomes a Python int.
+as_whole <- function(x, name, null_ok = FALSE, call = sys.call(-1)) {
   if (is.null(x) && null_ok) return(NULL)
   ok <- is.numeric(x) && length(x) == 1 && !is.na(x) && is.finite(x) && x == round(x)
   if (!ok) {
     abort("`", name, "` must be a whole number, not ", describe(x), ".", call = call)
   }
-  if (x < min) {
-    abort("`", name, "` must be a whole number >= ", min, ", not ", format(x), ".", call = call)
-  }
   if (abs(x) > .Machine$integer.max) {
     return(lt_raw_builtins()$int(format(x, scientific = FALSE)))
   }
   as.integer(x)
+}
+
+# A whole number >= `min`, for arguments whose range Python does not check itself.
+as_count <- function(x, name, min = 1, null_ok = FALSE, call = sys.call(-1)) {
+  if (is.null(x) && null_ok) return(NULL)
+  value <- as_whole(x, name, call = call)
+  if (x < min) {
+    abort("`", name, "` must be a whole number >= ", min, ", not ", format(x), ".", call = call)
+  }
+  value
 }
 
 as_seed <- function(x, name = "seed", call = sys.call(-1)) {
@@ -94,15 +103,55 @@ as_choice <- function(x, name, choices, call = sys.call(-1)) {
   x
 }
 
-# Are these class labels (factor, character or logical), which as_labels() turns into codes?
+# Are these class labels by name (factor, character or logical)? Python encodes them.
 is_labels <- function(y) is.factor(y) || is.character(y) || is.logical(y)
 
-# Class labels: factors become 0-based codes in level order; logicals 0/1.
-as_labels <- function(y) {
-  if (is.character(y)) y <- factor(y)
-  if (is.factor(y)) return(as.integer(y) - 1L)
-  if (is.logical(y)) return(as.integer(y))
-  y
+# Class labels as 0-based codes, for the functions whose Python twin takes codes (losses, image
+# labels). Names are encoded by Python (learntorch.labels.encode_labels: a factor's levels in
+# order, other names sorted); numbers pass through.
+as_labels <- function(y, name = "y", call = sys.call(-1)) {
+  if (!is_labels(y)) return(y)
+  encoded <- py_try(lt_raw()$labels$encode_labels(as_py_vector(y), name), call = call)
+  tensor_to_r(reticulate::py_get_item(encoded, 0L))
+}
+
+lt_pandas <- function() {
+  lt_py()
+  if (is.null(.lt$pandas)) .lt$pandas <- reticulate::import("pandas", convert = FALSE)
+  .lt$pandas
+}
+
+# One R vector as a Python column: a factor becomes a pandas Categorical with the levels as
+# categories, in level order; character a numpy object array; logical a numpy bool array;
+# integer int64, double float64. NA becomes None (NaN for numbers), which Python reports.
+as_py_vector <- function(x) {
+  np <- lt_py_numpy()
+  if (is.factor(x)) {
+    codes <- as.integer(x) - 1L
+    codes[is.na(codes)] <- -1L
+    return(lt_pandas()$Categorical$from_codes(
+      np$array(codes, dtype = "int64"),
+      categories = lt_pandas()$Index(as.list(levels(x)), dtype = "object")
+    ))
+  }
+  if (is.character(x) || (is.logical(x) && anyNA(x))) {
+    values <- as.list(x)
+    values[is.na(x)] <- list(NULL)
+    return(np$array(values, dtype = "object"))
+  }
+  if (is.logical(x)) return(np$array(x, dtype = "bool"))
+  if (is.integer(x) && !anyNA(x)) return(np$array(x, dtype = "int64"))
+  if (is.numeric(x) && is.null(dim(x))) return(np$array(as.double(x), dtype = "float64"))
+  reticulate::r_to_py(x)
+}
+
+# A data.frame (or tibble) as a pandas DataFrame, column by column with as_py_vector(), so
+# factor columns arrive as Categoricals with their levels and NA as missing values.
+# (reticulate's own conversion keeps factor levels too, but turns a logical NA into True and a
+# character NA into "NA".)
+as_py_frame <- function(frame) {
+  columns <- lapply(frame, as_py_vector)
+  lt_pandas()$DataFrame(reticulate::py_dict(as.list(names(frame)), unname(columns)))
 }
 
 # An R vector, matrix, array or data.frame as a torch tensor. Numbers become torch's default
@@ -137,14 +186,33 @@ lt_raw_builtins <- function() {
 }
 
 # A pandas DataFrame as a plain data.frame, column by column through numpy (about 20x faster
-# than reticulate's pandas conversion, and no pandas index attribute left behind).
+# than reticulate's pandas conversion, and no pandas index attribute left behind). A
+# Categorical column becomes a factor with its categories as levels, in order.
 frame_to_df <- function(frame) {
   columns <- reticulate::py_to_r(frame$columns$tolist())
   out <- lapply(columns, function(column) {
-    array_to_r(reticulate::py_get_item(frame, column)$to_numpy())
+    series <- reticulate::py_get_item(frame, column)
+    if (identical(reticulate::py_to_r(series$dtype$name), "category")) {
+      categorical_to_factor(series$cat)
+    } else {
+      array_to_r(series$to_numpy())
+    }
   })
   names(out) <- as.character(unlist(columns))
   as.data.frame(out, stringsAsFactors = FALSE, optional = TRUE)
+}
+
+# A pandas Categorical (or a Series' .cat accessor) as an R factor with the same levels.
+categorical_to_factor <- function(categorical) {
+  codes <- array_to_r(lt_py_numpy()$asarray(categorical$codes))
+  levels <- as.character(unlist(reticulate::py_to_r(categorical$categories$tolist())))
+  codes[codes < 0L] <- NA_integer_
+  factor(levels[codes + 1L], levels = levels)
+}
+
+lt_py_numpy <- function() {
+  lt_py()
+  .lt$numpy
 }
 
 # A numpy array as an R vector or matrix: integer kinds become R integers, 1-d loses its dim.
@@ -152,7 +220,9 @@ array_to_r <- function(array) {
   kind <- reticulate::py_to_r(array$dtype$kind)
   if (kind == "O") {
     values <- reticulate::py_to_r(array$tolist())
-    return(if (length(values)) unlist(values) else character())
+    if (!length(values)) return(character())
+    values[vapply(values, is.null, logical(1))] <- NA  # None: a missing value
+    return(unlist(values))
   }
   values <- reticulate::py_to_r(array)
   if (kind %in% c("i", "u") && all(abs(values) <= .Machine$integer.max, na.rm = TRUE)) {

@@ -100,17 +100,23 @@ lt_crop_yields <- function() {
 #' A dataset from R data
 #'
 #' `lt_tensor_dataset()` wraps a matrix (or array, or data.frame) of inputs and a vector of
-#' targets; `lt_from_frame()` takes columns of a data.frame. Factor, character and logical
-#' labels become 0-based class codes in level order, and make the task `"classification"`.
+#' targets; `lt_from_frame()` takes columns of a data.frame. Labels that are names (a factor,
+#' character or logical vector) are encoded by Python into class codes, keeping the names as the
+#' dataset's `classes` (a factor's levels in order, other names sorted); `as.data.frame()` then
+#' gives the label column back as a factor with those levels.
 #'
 #' @param x For `lt_tensor_dataset()`, inputs: a numeric matrix, array (samples first) or
 #'   data.frame. For `lt_from_frame()`, the names of the input columns.
-#' @param y For `lt_tensor_dataset()`, targets: a numeric vector or matrix, or a factor of
-#'   class labels. For `lt_from_frame()`, the name(s) of the target column(s).
-#' @param task `"classification"`, `"regression"` or `NULL` to infer it: integer and factor
-#'   targets classify, double targets regress.
+#' @param y For `lt_tensor_dataset()`, targets: a numeric vector or matrix, or class labels (a
+#'   factor, character or logical vector). For `lt_from_frame()`, the name(s) of the target
+#'   column(s).
+#' @param task `"classification"`, `"regression"` or `NULL` to infer it: integer and named
+#'   labels classify, double targets regress.
 #' @param feature_names,target_names Column names used by `as.data.frame()`; by default the
 #'   column names of `x`, or x1, x2, ...
+#' @param classes The names of the classes, in code order: for integer labels 0, 1, ..., the
+#'   name of each; for named labels, the classes and their order (a label not among them is an
+#'   error). `NULL`: a factor's levels, or the sorted names.
 #' @return A learntorch dataset.
 #' @family data
 #' @export
@@ -118,19 +124,19 @@ lt_crop_yields <- function() {
 #' ds <- lt_tensor_dataset(as.matrix(iris[1:4]), iris$Species)
 #' ds
 #' head(as.data.frame(lt_from_frame(iris, x = names(iris)[1:4], y = "Species")))
-lt_tensor_dataset <- function(x, y, task = NULL, feature_names = NULL, target_names = NULL) {
-  task <- as_task(task, is_labels(y))
+lt_tensor_dataset <- function(x, y, task = NULL, feature_names = NULL, target_names = NULL,
+                              classes = NULL) {
   if (is.null(feature_names) && !is.null(colnames(x)) && length(dim(x)) <= 2) {
     feature_names <- colnames(x)
   }
   x_tensor <- as_tensor(x, "x")
-  y <- as_labels(y)
-  y_tensor <- as_tensor(y, "y", dtype = if (is.integer(y)) "int64" else "float")
+  y_value <- as_py_targets(y, "y")
   lt <- lt_py()
   new_dataset(py_try(lt$TensorDataset(
-    x_tensor, y_tensor, task = task,
+    x_tensor, y_value, task = as_string(task, "task", null_ok = TRUE),
     feature_names = as_names(feature_names, "feature_names", null_ok = TRUE),
-    target_names = as_names(target_names, "target_names", null_ok = TRUE)
+    target_names = as_names(target_names, "target_names", null_ok = TRUE),
+    classes = as_classes(classes, "classes")
   )))
 }
 
@@ -141,30 +147,31 @@ lt_from_frame <- function(frame, x, y, task = NULL) {
   if (!is.data.frame(frame)) {
     abort("`frame` must be a data.frame, not ", describe(frame), ".")
   }
-  x <- unlist(as_names(x, "x"))
-  y <- unlist(as_names(y, "y"))
-  missing <- setdiff(c(x, y), names(frame))
-  if (length(missing)) {
-    abort("columns not found in `frame`: ", paste0("`", missing, "`", collapse = ", "),
-          "; it has ", paste0("`", names(frame), "`", collapse = ", "), ".")
-  }
-  labels <- length(y) == 1 && is_labels(frame[[y]])
-  task <- as_task(task, labels)
-  numeric <- vapply(frame[x], is.numeric, logical(1))
-  if (!all(numeric)) {
-    abort("`x` must name numeric columns; ", paste0("`", x[!numeric], "`", collapse = ", "),
-          " is not numeric.")
-  }
-  columns <- frame[c(x, y)]
-  if (labels) columns[[y]] <- as_labels(columns[[y]])
+  x <- as_names(x, "x")
+  y <- as_names(y, "y")
+  task <- as_string(task, "task", null_ok = TRUE)
   lt <- lt_py()
-  pandas_frame <- reticulate::r_to_py(as.data.frame(columns))
-  new_dataset(py_try(lt$from_frame(pandas_frame, as.list(x), as.list(y), task = task)))
+  new_dataset(py_try(lt$from_frame(as_py_frame(frame), x, y, task = task)))
 }
 
-as_task <- function(task, labels, call = sys.call(-1)) {
-  if (is.null(task)) return(if (labels) "classification" else NULL)
-  as_choice(task, "task", c("classification", "regression"), call = call)
+# Targets for Python: labels by name as a Categorical or array (Python encodes them), numbers
+# as a tensor (integers int64, doubles torch's default float type).
+as_py_targets <- function(y, name, call = sys.call(-1)) {
+  if (inherits(y, "python.builtin.object")) return(y)
+  if (is_labels(y) && is.null(dim(y))) return(as_py_vector(y))
+  as_tensor(y, name, dtype = if (is.integer(y)) "int64" else "float", call = call)
+}
+
+# Class names as a Python list: strings, whole numbers as ints, logicals as bools.
+as_classes <- function(x, name, call = sys.call(-1)) {
+  if (is.null(x)) return(NULL)
+  if (is.factor(x)) x <- as.character(x)
+  if (is.numeric(x) && all(is.finite(x) & x == round(x))) x <- as.integer(x)
+  if (!is.atomic(x) || anyNA(x)) {
+    abort("`", name, "` must be a vector of class names without NA, not ", describe(x), ".",
+          call = call)
+  }
+  as.list(x)
 }
 
 #' Split a dataset into training and validation parts
@@ -179,7 +186,7 @@ as_task <- function(task, labels, call = sys.call(-1)) {
 #' parts <- lt_train_val_split(lt_continuous_xor(100, seed = 1), fraction = 0.2, seed = 2)
 #' lengths(parts)
 lt_train_val_split <- function(dataset, fraction = 0.2, seed = NULL) {
-  fraction <- as_number(fraction, "fraction", min = 0, max = 1)
+  fraction <- as_number(fraction, "fraction")
   seed <- as_seed(seed)
   dataset <- as_dataset(dataset, "dataset")
   lt <- lt_py()
@@ -216,37 +223,66 @@ lt_batches <- function(data, batch_size, shuffle = TRUE, drop_last = FALSE, seed
                                seed = seed)), "lt_batches")
 }
 
-# Any data the lt_ functions accept, as a learntorch dataset: a dataset, a data.frame (with
-# `x`/`y` column names, by default the label or target column and the rest), a formula with
-# `frame`, or a list(x = , y = ) of arrays.
-as_dataset <- function(data, name, x = NULL, y = NULL, task = NULL, frame = NULL,
-                       call = sys.call(-1)) {
+# A learntorch dataset from a dataset (passed through) or a data.frame (its `label` or
+# `target` column against the others, or the columns named by `x` and `y`), for the functions
+# whose Python twin takes a TensorDataset (train_val_split, batches).
+as_dataset <- function(data, name, call = sys.call(-1)) {
   if (inherits(data, "python.builtin.object")) {
     return(data)
   }
+  if (is.data.frame(data)) {
+    y <- intersect(c("label", "target"), names(data))[1]
+    if (is.na(y)) {
+      abort("`", name, "` is a data.frame without a `label` or `target` column; make a dataset ",
+            "with lt_from_frame().", call = call)
+    }
+    return(lt_from_frame(data, setdiff(names(data), y), y))
+  }
+  abort("`", name, "` must be a learntorch dataset or a data.frame, not ", describe(data), ".",
+        call = call)
+}
+
+# Data for the `train`, `valid` and `data` arguments of Python's fit, evaluate and
+# confusion_matrix, converting types only: a Python object (a dataset, DataLoader, pandas
+# frame) passes through; a data.frame becomes a pandas DataFrame (factors as Categoricals)
+# and `x`/`y` name its columns, as in Python; a formula with `frame` becomes the pair
+# (inputs frame, target column); list(x = , y = ), or a matrix `x` with a vector `y` when
+# `data` is NULL, the pair (x, y). Python chooses the columns, the task and the labels.
+# Returns list(data, x, y), with the column names Python should receive.
+as_py_data <- function(data, name, x = NULL, y = NULL, frame = NULL, call = sys.call(-1)) {
+  names_x <- if (is.character(x)) as_names(x, "x", call = call)
+  names_y <- if (is.character(y)) as_names(y, "y", call = call)
   if (inherits(data, "formula")) {
     if (!is.data.frame(frame)) {
       abort("a formula for `", name, "` needs a data.frame in `data`.", call = call)
     }
+    if (!is.null(x) || !is.null(y)) {
+      abort("give the columns either in the formula or in `x` and `y`, not both.", call = call)
+    }
     columns <- formula_columns(data, frame, call = call)
-    return(lt_from_frame(frame, columns$x, columns$y, task = task))
+    pair <- reticulate::tuple(as_py_frame(frame[columns$x]), as_py_vector(frame[[columns$y]]))
+    return(list(data = pair, x = NULL, y = NULL))
+  }
+  if (inherits(data, "python.builtin.object")) {
+    return(list(data = data, x = names_x, y = names_y))
   }
   if (is.data.frame(data)) {
-    y <- y %||% intersect(c("label", "target"), names(data))[1]
-    if (is.na(y)) {
-      abort("`y` must name the target column of `", name, "`.", call = call)
-    }
-    x <- x %||% setdiff(names(data), y)
-    return(lt_from_frame(data, x, y, task = task))
+    return(list(data = as_py_frame(data), x = names_x, y = names_y))
   }
   if (is.list(data) && all(c("x", "y") %in% names(data))) {
-    return(lt_tensor_dataset(data$x, data$y, task = task))
+    return(list(data = as_py_pair(data$x, data$y, name, call = call), x = names_x, y = names_y))
   }
   if (is.null(data) && !is.null(x) && !is.null(y) && !is.character(x)) {
-    return(lt_tensor_dataset(x, y, task = task))
+    return(list(data = as_py_pair(x, y, name, call = call), x = NULL, y = NULL))
   }
   abort("`", name, "` must be a learntorch dataset, a data.frame, a formula with `data`, ",
-        "or list(x = , y = ); not ", describe(data), ".", call = call)
+        "list(x = , y = ) or a Python dataset; not ", describe(data), ".", call = call)
+}
+
+# The pair (inputs, targets) as Python's (x, y) tuple.
+as_py_pair <- function(x, y, name, call = sys.call(-1)) {
+  inputs <- if (inherits(x, "python.builtin.object")) x else as_tensor(x, "x", call = call)
+  reticulate::tuple(inputs, as_py_targets(y, "y", call = call))
 }
 
 # `label ~ x1 + x2` or `label ~ .`: plain column names only, so that predict() can pick the

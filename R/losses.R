@@ -10,7 +10,8 @@
 #' @param logits Raw model outputs: a numeric vector for a Bernoulli loss, an N x C matrix
 #'   for cross-entropy.
 #' @param targets Labels: 0/1 (or a two-level factor) for a Bernoulli loss; class labels
-#'   0..C-1 or a factor for cross-entropy; numbers for `lt_mse()`.
+#'   0..C-1 or a factor for cross-entropy; numbers for `lt_mse()`. Labels that are names are
+#'   encoded by Python (a factor in level order, other names sorted).
 #' @param predictions Predicted values (vector or matrix).
 #' @return A single number.
 #' @name losses
@@ -60,7 +61,8 @@ lt_cross_entropy <- function(logits, targets) {
 call_loss <- function(loss, first_value, targets, first = "logits", target_dtype = "float",
                       call = sys.call(-1)) {
   input <- as_tensor(first_value, first, call = call)
-  target <- as_tensor(as_labels(targets), "targets", dtype = target_dtype, call = call)
+  target <- as_tensor(as_labels(targets, "targets", call = call), "targets", dtype = target_dtype,
+                      call = call)
   lt <- lt_raw()
   value <- py_try(reticulate::py_call(reticulate::py_get_attr(lt$losses, loss), input, target),
                   call = call)

@@ -125,21 +125,29 @@ print.lt_model <- function(x, ...) {
 
 #' Predictions of a learntorch model
 #'
-#' The S3 `predict()` method: class labels (0-based) or values with `type = "class"`, class
-#' probabilities with `type = "prob"`. See [lt_predict()].
+#' The S3 `predict()` method: class labels (a factor with the model's classes as levels when
+#' it was fitted on named labels such as a factor; integers otherwise) or values with
+#' `type = "class"`, class probabilities with `type = "prob"`. See [lt_predict()].
 #'
 #' @param object A learntorch model.
-#' @param newdata Inputs: a learntorch dataset, a data.frame (its numeric columns other than
-#'   `label`/`target`), a matrix or an array.
+#' @param newdata Inputs: a learntorch dataset, a data.frame (the columns the model was
+#'   trained on), a matrix or an array.
 #' @param type `"class"` for labels or values, `"prob"` for probabilities.
-#' @param threshold Probability above which a binary prediction is 1.
+#' @param threshold Probability above which a binary prediction is the second class.
+#' @param task `NULL` for the task the model was fitted for, or "binary", "multiclass",
+#'   "regression".
 #' @param ... Unused.
 #' @return See [lt_predict()].
 #' @export
 #' @examplesIf lt_python_available()
 #' model <- lt_simple_classifier(2, 4, 1)
 #' predict(model, data.frame(x1 = c(0, 1), x2 = c(1, 1)), type = "prob")
-predict.lt_model <- function(object, newdata, type = c("class", "prob"), threshold = 0.5, ...) {
+predict.lt_model <- function(object, newdata, type = c("class", "prob"), threshold = 0.5,
+                             task = NULL, ...) {
   type <- match.arg(type)
-  if (type == "prob") lt_predict_proba(object, newdata) else lt_predict(object, newdata, threshold)
+  if (type == "prob") {
+    lt_predict_proba(object, newdata, task = task)
+  } else {
+    lt_predict(object, newdata, threshold = threshold, task = task)
+  }
 }

@@ -492,6 +492,62 @@ lt_plot_history <- function(history, metric = "loss", title = NULL, legend_posit
     legend_theme(legend_position, best)
 }
 
+#' Every metric of a training history, one panel each (ggplot2 twin of `plot_metrics`)
+#'
+#' One panel per metric (loss first, the learning rate last, on its own panel), each with the
+#' train (C0) and valid (C1) curves as [lt_plot_history()] draws one metric; the panels have
+#' their own y scales. This is what `autoplot(history)` draws, and what `lt_fit(live = TRUE)`
+#' redraws while training.
+#'
+#' @inheritParams lt_plot_history
+#' @param metrics The metrics to draw, in order; `NULL` for all of them.
+#' @param title The plot title, or `NULL` for none.
+#' @return A ggplot object whose data is the rows of `history` for `metrics`, with `metric` a
+#'   factor in panel order.
+#' @examples
+#' history <- data.frame(
+#'   epoch = rep(1:3, each = 3), split = "train",
+#'   metric = rep(c("loss", "accuracy", "lr"), 3),
+#'   value = c(0.69, 0.5, 0.1, 0.5, 0.8, 0.05, 0.3, 0.95, 0.01)
+#' )
+#' lt_plot_metrics(history)
+#' @export
+lt_plot_metrics <- function(history, metrics = NULL, title = NULL) {
+  frame <- lt_frame(history)
+  check_frame(frame, "history", c("epoch", "split", "metric", "value"))
+  present <- unique(as.character(frame$metric))
+  order <- c("loss", setdiff(present, c("loss", "lr")), "lr")
+  metrics <- metrics %||% order[order %in% present]
+  unknown <- setdiff(metrics, present)
+  if (length(unknown)) {
+    stop(sprintf("`metrics` %s are not in the history; it has %s.", paste(unknown, collapse = ", "),
+                 paste(present, collapse = ", ")), call. = FALSE)
+  }
+  drawn <- function(d) {
+    d <- d[d$metric %in% metrics & d$split %in% c("train", "valid"), , drop = FALSE]
+    d$metric <- factor(d$metric, levels = metrics)
+    d
+  }
+  splits <- intersect(c("train", "valid"), frame$split)
+  panels <- frame[frame$metric %in% metrics, , drop = FALSE]
+  panels$metric <- factor(panels$metric, levels = metrics)  # panels in this order
+  ggplot2::ggplot(panels) +
+    ggplot2::geom_line(
+      data = drawn,
+      mapping = ggplot2::aes(.data$epoch, .data$value, colour = .data$split),
+      linewidth = mpl_linewidth(1.5)
+    ) +
+    ggplot2::facet_wrap(~metric, scales = "free_y",
+                        ncol = if (length(metrics) == 4) 2 else min(length(metrics), 3)) +
+    ggplot2::scale_colour_manual(
+      values = c(train = mpl_colours[["C0"]], valid = mpl_colours[["C1"]]),
+      breaks = splits, name = NULL
+    ) +
+    ggplot2::labs(title = title, x = "epoch", y = NULL) +
+    theme_mpl() +
+    ggplot2::theme(legend.position = "bottom")
+}
+
 #' Confusion matrix heat map (ggplot2 twin of `plot_confusion`)
 #'
 #' Counts of (truth, prediction) as a viridis heat map with the count written in each cell
@@ -585,13 +641,14 @@ bench_label <- function(device, n) {
 
 #' Plot a training history with ggplot2
 #'
-#' `autoplot()` draws the curves of one metric of a training history (see [lt_plot_history()]);
+#' `autoplot()` draws every metric of a training history in its own panel, the learning rate
+#' too (see [lt_plot_metrics()]), or the curves of one `metric` (see [lt_plot_history()]);
 #' `plot()` draws them and returns the plot invisibly.
 #'
 #' @param object,x A training history (class `lt_history`), as `lt_fit()` returns; anything
 #'   `as.data.frame()` turns into a history frame.
-#' @param metric The metric to draw, `"loss"` or `"accuracy"`.
-#' @param ... Passed on to [lt_plot_history()] (`title`, `legend_position`).
+#' @param metric `NULL` for every metric, or the one metric to draw (`"loss"`, `"accuracy"`...).
+#' @param ... Passed on to [lt_plot_metrics()] or [lt_plot_history()] (`title`...).
 #' @return A ggplot object (invisibly for `plot()`).
 #' @examples
 #' history <- structure(
@@ -602,14 +659,15 @@ bench_label <- function(device, n) {
 #' @importFrom ggplot2 autoplot
 #' @method autoplot lt_history
 #' @export
-autoplot.lt_history <- function(object, metric = "loss", ...) {
+autoplot.lt_history <- function(object, metric = NULL, ...) {
+  if (is.null(metric)) return(lt_plot_metrics(plain_frame(object), ...))
   lt_plot_history(plain_frame(object), metric = metric, ...)
 }
 
 #' @rdname autoplot.lt_history
 #' @method plot lt_history
 #' @export
-plot.lt_history <- function(x, metric = "loss", ...) {
+plot.lt_history <- function(x, metric = NULL, ...) {
   p <- autoplot.lt_history(x, metric = metric, ...)
   print(p)
   invisible(p)

@@ -8,37 +8,70 @@
 #' is given. The model is trained in place.
 #'
 #' Training data can be a learntorch dataset, a formula with `data`
-#' (`lt_fit(model, label ~ x1 + x2, data = df, ...)`), a data.frame with column names
-#' (`lt_fit(model, data = df, x = c("x1", "x2"), y = "label", ...)`), or a matrix `x` and a
-#' vector `y`. With R data, the model decides the task: labels for a classifier (factors
-#' become 0-based codes), values for a regression model.
+#' (`lt_fit(model, Species ~ ., data = iris, ...)`), a data.frame with column names
+#' (`lt_fit(model, data = df, x = c("x1", "x2"), y = "label", ...)`; by default its `label` or
+#' `target` column against the others), a matrix `x` and a vector `y`, or any Python data
+#' `learntorch.fit()` takes (a torch `Dataset` or `DataLoader`, a pandas DataFrame).
 #'
-#' @param model A learntorch model, e.g. from [lt_simple_classifier()].
+#' R converts types only; Python decides the rest, as it does for Python users. Labels that
+#' are names (a factor, character or logical column) are encoded by Python, a factor in the
+#' order of its levels; the fitted model then predicts those names ([lt_predict()] returns a
+#' factor with the same levels). Whether the model classifies (binary or multiclass) or
+#' regresses is decided by `task`, else the loss, the model and the data (see Python's
+#' `learntorch.tasks.resolve_task`).
+#'
+#' @param model A learntorch model, e.g. from [lt_simple_classifier()], or any torch
+#'   `nn.Module` (for example `torch$nn$Sequential(...)` built through reticulate).
 #' @param train Training data: a learntorch dataset, a data.frame or a formula (see Details).
 #' @param epochs Number of passes over the training data.
 #' @param batch_size Rows per mini-batch.
-#' @param loss `NULL` to choose from the model (BCE for one logit, cross-entropy for several,
-#'   MSE for regression), or a name: "bce", "cross_entropy", "mse", "bernoulli_nll_manual",
-#'   "bernoulli_nll_distribution", ...
+#' @param loss `NULL` to choose from the task (BCE for one logit, cross-entropy for several,
+#'   MSE for regression), a name: "bce", "cross_entropy", "mse", "bernoulli_nll_manual",
+#'   "bernoulli_nll_distribution", ..., or a torch loss object, which is used as it is (its
+#'   class weights, `pos_weight` or `label_smoothing` kept), e.g.
+#'   `torch$nn$CrossEntropyLoss(weight = torch$tensor(c(1, 2, 1)))`.
 #' @param optimizer "sgd", "adam", "adamw", "rmsprop", "adagrad", or a torch optimizer
 #'   (see [lt_make_optimizer()]).
 #' @param lr Learning rate; `NULL` for the optimizer's default (0.1 for SGD, 0.001 for Adam).
 #' @param weight_decay L2 penalty.
 #' @param valid Validation data, in any form `train` accepts (a data.frame uses the same
 #'   columns as `train`).
+#' @param valid_fraction Instead of `valid`: the share of `train` held out for validation
+#'   (seeded, stratified by class), e.g. 0.2.
+#' @param metrics Names of the metrics the history records on train and valid data:
+#'   "accuracy", "balanced_accuracy", "f1", "precision", "recall", "auc", "log_loss"; "mse",
+#'   "rmse", "mae", "r2". `NULL`: accuracy for classifiers.
+#' @param scheduler A learning-rate scheduler: a name, a torch LR scheduler, or a function of
+#'   the optimizer; the history then logs `lr`.
+#' @param clip_grad_norm Largest gradient norm, or `NULL` not to clip.
+#' @param accumulate Batches whose gradients are summed per optimizer step.
+#' @param precision "32", "64", "bf16" or "16-mixed".
+#' @param on_divergence "warn" when the loss explodes, or "stop".
+#' @param resume The file of a checkpoint written during an earlier run, to continue it up to
+#'   `epochs`; `NULL` to start afresh.
 #' @param device "auto" (the best available), "cpu", "cuda", "cuda:1" or "mps".
 #' @param seed A whole number fixing the shuffling order, or `NULL`.
 #' @param callbacks A list of [lt_early_stopping()], [lt_keep_best_weights()] and plain R
 #'   functions `function(epoch, logs)`, called after each epoch with the epoch number and a
 #'   named list of metrics; a function returning `TRUE` stops training.
-#' @param progress Show a progress bar? By default only in interactive sessions, never under
+#' @param progress Show a progress bar? `"auto"`: only in interactive R sessions, never under
 #'   knitr or testthat.
 #' @param shuffle Reshuffle the rows each epoch?
 #' @param num_threads "auto" (one CPU thread for tiny models, which is faster), a number of
 #'   threads, or `NULL` to keep torch's setting.
+#' @param task `NULL` to let the loss, the model and the data decide, or "binary",
+#'   "multiclass", "regression" ("classification": binary or multiclass by the number of
+#'   outputs).
+#' @param x,y With a data.frame: names of the input columns and the target column(s). Without
+#'   `data` or `train`: a numeric matrix of inputs and a vector of targets (numbers, or a
+#'   factor, character or logical vector of labels).
+#' @param output For a model returning a list or tuple: which element holds the predictions,
+#'   a 0-based index (as in Python) or a name.
+#' @param loader A named list of `torch.utils.data.DataLoader` settings for data read through
+#'   a DataLoader (a torch `Dataset`), e.g. `list(num_workers = 2)`.
+#' @param live Redraw the history's curves while training (in Jupyter; see Python's
+#'   `learntorch.LivePlot`)?
 #' @param data A data.frame: the columns for a formula `train`, or the training data itself.
-#' @param x,y With `data`: names of the input columns and the target column. Without `data`:
-#'   a numeric matrix of inputs and a vector of targets.
 #' @return A training history (class `lt_history`): `as.data.frame()` gives the tidy frame
 #'   (epoch, split, metric, value), `print()` the last epoch's metrics.
 #' @family training
@@ -55,43 +88,65 @@
 #' df <- as.data.frame(lt_continuous_xor(200, seed = 1))
 #' stop_early <- function(epoch, logs) logs$train_accuracy > 0.99
 #' lt_fit(model, label ~ x1 + x2, data = df, epochs = 5, callbacks = list(stop_early))
+#'
+#' # Factor labels: the model predicts the factor's levels
+#' iris_model <- lt_mlp(4, hidden = 16, out_features = 3)
+#' lt_fit(iris_model, Species ~ ., data = iris, epochs = 50, optimizer = "adam", lr = 0.01)
+#' table(lt_predict(iris_model, iris), iris$Species)
 lt_fit <- function(model, train = NULL, epochs, batch_size = 128, loss = NULL,
                    optimizer = "sgd", lr = NULL, weight_decay = 0, valid = NULL,
-                   device = "auto", seed = NULL, callbacks = list(),
-                   progress = progress_default(), shuffle = TRUE, num_threads = "auto",
-                   data = NULL, x = NULL, y = NULL) {
+                   valid_fraction = NULL, metrics = NULL, scheduler = NULL,
+                   clip_grad_norm = NULL, accumulate = 1, precision = "32",
+                   on_divergence = "warn", resume = NULL, device = "auto", seed = NULL,
+                   callbacks = list(), progress = "auto", shuffle = TRUE, num_threads = "auto",
+                   task = NULL, x = NULL, y = NULL, output = NULL, loader = NULL, live = FALSE,
+                   data = NULL) {
   args <- list(
-    epochs = as_count(epochs, "epochs", min = 0),
-    batch_size = as_count(batch_size, "batch_size"),
+    epochs = as_whole(epochs, "epochs"),
+    batch_size = as_whole(batch_size, "batch_size"),
     loss = as_string_or_object(loss, "loss", null_ok = TRUE),
     optimizer = as_string_or_object(optimizer, "optimizer"),
-    lr = as_number(lr, "lr", min = 0, null_ok = TRUE),
-    weight_decay = as_number(weight_decay, "weight_decay", min = 0),
+    lr = as_number(lr, "lr", null_ok = TRUE),
+    weight_decay = as_number(weight_decay, "weight_decay"),
+    valid_fraction = as_number(valid_fraction, "valid_fraction", null_ok = TRUE),
+    metrics = as_metrics(metrics),
+    scheduler = scheduler,
+    clip_grad_norm = as_number(clip_grad_norm, "clip_grad_norm", null_ok = TRUE),
+    accumulate = as_whole(accumulate, "accumulate"),
+    precision = if (is.numeric(precision)) format(precision) else precision,
+    on_divergence = as_string(on_divergence, "on_divergence"),
+    resume = if (is.character(resume)) as_path(resume, "resume") else resume,
     device = as_string_or_object(device, "device", null_ok = TRUE),
     seed = as_seed(seed),
     callbacks = as_callbacks(callbacks),
-    progress = as_flag(progress, "progress"),
+    progress = as_progress(progress),
     shuffle = as_flag(shuffle, "shuffle"),
-    num_threads = as_threads(num_threads)
+    num_threads = as_threads(num_threads),
+    task = as_string(task, "task", null_ok = TRUE),
+    output = as_output(output),
+    loader = as_loader(loader),
+    # live = TRUE draws the ggplot2 twin in R's graphics device, from an R callback; a Python
+    # LivePlot object (drawing in Jupyter) passes through.
+    live = if (inherits(live, "python.builtin.object")) live else FALSE
   )
+  if (isTRUE(live)) args$callbacks <- c(args$callbacks, list(lt_live_plot()))
   check_model(model)
-  task <- model_data_task(model)
   formula <- if (inherits(train, "formula")) train
-  if (is.null(train)) {
-    train <- as_dataset(data, "data", x = x, y = y, task = task)
+  train <- if (is.null(train)) {
+    as_py_data(data, "data", x = x, y = y)
   } else {
-    train <- as_dataset(train, "train", x = x, y = y, task = task, frame = data)
+    as_py_data(train, "train", x = x, y = y, frame = data)
   }
   if (!is.null(valid)) {
     valid <- if (is.data.frame(valid) && !is.null(formula)) {
-      as_dataset(formula, "valid", task = task, frame = valid)
+      as_py_data(formula, "valid", frame = valid)$data
     } else {
-      as_dataset(valid, "valid", x = if (is.character(x)) x, y = if (is.character(y)) y,
-                 task = task)
+      as_py_data(valid, "valid")$data
     }
   }
   lt <- lt_py()
-  history <- py_try(do.call(lt$fit, c(list(model, train, valid = valid), args)))
+  history <- py_try(do.call(lt$fit, c(list(model, train$data, valid = valid, x = train$x,
+                                           y = train$y), args)))
   with_class(history, "lt_history")
 }
 
@@ -109,11 +164,36 @@ check_model <- function(model, call = sys.call(-1)) {
   invisible(model)
 }
 
-# The task R data should be read as, given the model: labels for a classifier.
-model_data_task <- function(model) {
-  task <- tryCatch(reticulate::py_to_r(reticulate::py_get_attr(model, "task")),
-                   error = function(e) NULL)
-  if (identical(task, "regression")) "regression" else if (!is.null(task)) "classification"
+# "auto" shows a progress bar where someone watches an R console; TRUE and FALSE pass on, and
+# anything else goes to Python, which says what it accepts.
+as_progress <- function(x) {
+  if (identical(x, "auto")) return(progress_default())
+  if (is.logical(x) && length(x) == 1 && is.na(x)) return(NULL)
+  x
+}
+
+# Metric names as a Python list, even for one name.
+as_metrics <- function(x) {
+  if (is.character(x)) return(as.list(x))
+  x
+}
+
+# Which output of a model returning a tuple or dict: a whole number becomes an int.
+as_output <- function(x, call = sys.call(-1)) {
+  if (is.numeric(x)) return(as_whole(x, "output", call = call))
+  x
+}
+
+# DataLoader settings: a named list becomes a dict, whole numbers in it ints.
+as_loader <- function(x) {
+  if (!is.list(x)) return(x)
+  lapply(x, function(value) {
+    if (is.numeric(value) && length(value) == 1 && !is.na(value) && value == round(value)) {
+      as.integer(value)
+    } else {
+      value
+    }
+  })
 }
 
 as_threads <- function(x, call = sys.call(-1)) {

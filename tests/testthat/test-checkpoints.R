@@ -71,3 +71,19 @@ test_that("checkpoint errors are short and name the problem", {
   expect_s3_class(err, "lt_python_error")
   expect_match(conditionMessage(err), "is not a readable checkpoint")
 })
+
+test_that("lt_load() refuses non-finite weights unless allow_nonfinite = TRUE", {
+  path <- tempfile(fileext = ".pt")
+  on.exit(unlink(path))
+  py_eval_lt(paste0(
+    "m = lt.SimpleClassifier(2, 4, 1)\n",
+    "m.linear1.bias.data[0] = float('nan')\n",
+    "lt.save(m, r'", path, "')"
+  ))
+  expect_error(lt_load(path), "NaN or infinite values in \\[linear1.bias\\].*allow_nonfinite")
+  # Python's warning reaches R's console through Python's stderr, not as an R warning.
+  printed <- reticulate::py_capture_output(model <- lt_load(path, allow_nonfinite = TRUE))
+  expect_match(printed, "loaded anyway")
+  expect_s3_class(model, "lt_model")
+  expect_error(lt_load(path, allow_nonfinite = NA), "`allow_nonfinite` must be TRUE or FALSE")
+})

@@ -42,31 +42,41 @@ test_that("datasets print, have a length and a tidy frame", {
   expect_equal(nrow(as.data.frame(d)), 20L)
 })
 
-test_that("data arguments are checked in R before Python sees them", {
+test_that("R converts data arguments' types; Python checks their ranges", {
   expect_error(lt_continuous_xor(-5), "`size` must be a whole number >= 1")
   expect_error(lt_continuous_xor(10, std = -1), "`std` must be a number >= 0")
   expect_error(lt_continuous_xor(10, seed = "a"), "`seed` must be a whole number")
   expect_error(lt_two_moons("10"), "`size`")
   expect_error(lt_linear_regression_data(10, weights = "a"), "`weights` must be a numeric vector")
-  expect_error(lt_train_val_split(lt_continuous_xor(10, seed = 1), fraction = 2),
-               "`fraction` must be a number between 0 and 1")
+  err <- tryCatch(lt_train_val_split(lt_continuous_xor(10, seed = 1), fraction = 1),
+                  error = identity)
+  expect_s3_class(err, "lt_python_error")
+  expect_match(conditionMessage(err), "`fraction` must be a number strictly between 0 and 1")
+  expect_error(lt_train_val_split(lt_continuous_xor(10, seed = 1), fraction = "a"),
+               "`fraction` must be a single finite number")
 })
 
-test_that("lt_from_frame() turns factors into 0-based labels in level order", {
+test_that("lt_from_frame() keeps a factor's levels, in their order, as the classes", {
   df <- data.frame(a = c(1, 2, 3, 4), b = c(0.5, 0, 1, 2),
                    y = factor(c("lo", "hi", "hi", "mid"), levels = c("lo", "mid", "hi")))
   ds <- lt_from_frame(df, x = c("a", "b"), y = "y")
+  expect_equal(unlist(py_value(ds$classes)), c("lo", "mid", "hi"))
+  expect_identical(learntorch:::tensor_to_r(ds$y), c(0L, 2L, 2L, 1L))  # codes, made by Python
   frame <- as.data.frame(ds)
-  expect_identical(frame$label, c(0L, 2L, 2L, 1L))
+  expect_identical(frame$label, df$y)  # back as the same factor
   expect_equal(frame$a, df$a)
   expect_equal(py_value(ds$task), "classification")
   chr <- lt_from_frame(transform(df, y = as.character(y)), x = "a", y = "y")
-  expect_identical(as.data.frame(chr)$label, c(1L, 0L, 0L, 2L))
+  expect_identical(as.data.frame(chr)$label, factor(as.character(df$y)))  # names sorted
   reg <- lt_from_frame(df, x = "a", y = "b")
   expect_equal(py_value(reg$task), "regression")
   expect_named(as.data.frame(reg), c("a", "b"))
-  expect_error(lt_from_frame(df, x = "zz", y = "y"), "columns not found in `frame`: `zz`")
-  expect_error(lt_from_frame(df, x = "y", y = "a"), "`x` must name numeric columns")
+  # The checks are Python's, with its messages
+  expect_error(lt_from_frame(df, x = "zz", y = "y"), "columns not found in `frame`: \\['zz'\\]")
+  expect_error(lt_from_frame(df, x = "y", y = "a"), "input columns \\['y'\\] are not numeric")
+  expect_error(lt_from_frame(df, x = "a", y = "y", task = "bogus"), "`task` must be")
+  expect_error(lt_from_frame(transform(df, y = replace(y, 2, NA)), x = "a", y = "y"),
+               "missing values")
   expect_error(lt_from_frame(as.matrix(df), x = "a", y = "y"), "`frame` must be a data.frame")
 })
 
@@ -74,12 +84,21 @@ test_that("lt_tensor_dataset() takes matrices, keeps column names and passes Pyt
   ds <- lt_tensor_dataset(as.matrix(iris[1:4]), iris$Species)
   frame <- as.data.frame(ds)
   expect_named(frame, c(names(iris)[1:4], "label"))
-  expect_identical(frame$label, as.integer(iris$Species) - 1L)
+  expect_identical(frame$label, iris$Species)
   expect_equal(py_value(ds$num_classes), 3L)
   err <- tryCatch(lt_tensor_dataset(matrix(1:4, 2), c(0.5, 1), task = "classification"),
                   error = identity)
   expect_s3_class(err, "lt_python_error")
   expect_match(conditionMessage(err), "`y` holds non-integer values")
+  # `classes` names integer labels, or fixes the names and their order
+  named <- lt_tensor_dataset(matrix(1:6, 3), c(0L, 1L, 1L), classes = c("no", "yes"))
+  expect_identical(as.data.frame(named)$label, factor(c("no", "yes", "yes")))
+  fixed <- lt_tensor_dataset(matrix(1:6, 3), c("b", "a", "b"), classes = c("b", "a", "c"))
+  expect_identical(as.data.frame(fixed)$label, factor(c("b", "a", "b"), levels = c("b", "a", "c")))
+  expect_error(lt_tensor_dataset(matrix(1:6, 3), c("b", "a", "z"), classes = c("a", "b")),
+               "the label 'z'")
+  flags <- lt_tensor_dataset(matrix(1:4, 2), c(TRUE, FALSE))
+  expect_equal(unlist(py_value(flags$classes)), c(FALSE, TRUE))
 })
 
 test_that("train/valid split matches Python's and batches cover the data", {

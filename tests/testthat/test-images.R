@@ -154,7 +154,8 @@ test_that("softmax regression and the ConvNet reach their digits targets from R,
 
   images <- lt_image_frame(parts$valid, predictions = conv, n = 8)
   expect_named(images, c("image", "row", "col", "intensity", "label", "prediction"))
-  confusion <- lt_confusion_matrix(conv, parts$valid, num_classes = 10)
+  confusion <- lt_confusion_matrix(conv, parts$valid)  # every class of the model: 10 x 10
+  expect_equal(nrow(confusion), 100L)
   expect_equal(sum(confusion$count), 359)
 })
 

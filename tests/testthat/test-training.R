@@ -26,9 +26,9 @@ test_that("history frames are tidy and histories print", {
   frame <- as.data.frame(history)
   expect_named(frame, c("epoch", "split", "metric", "value"))
   expect_type(frame$epoch, "integer")
-  expect_equal(nrow(frame), 3 * 4)
+  expect_equal(nrow(frame), 3 * 5)  # train/valid loss and accuracy, and the learning rate
   expect_setequal(unique(frame$split), c("train", "valid"))
-  expect_setequal(unique(frame$metric), c("loss", "accuracy"))
+  expect_setequal(unique(frame$metric), c("loss", "accuracy", "lr"))
   expect_output(print(history), "<lt_history> History\\(3 epochs: train_loss=")
   expect_false(py_value(history$params)$epochs != 3L)
 })
@@ -59,7 +59,7 @@ test_that("a regression model reads R data as values", {
                     valid = reg)
   expect_equal(py_value(history$params)$loss, "mse")
   frame <- as.data.frame(history)
-  expect_setequal(unique(frame$metric), "loss")
+  expect_setequal(unique(frame$metric), c("loss", "lr"))
   weights <- weights_of(model)
   expect_equal(as.vector(weights$linear.weight), c(2, -3.4), tolerance = 0.01)
 })
@@ -78,7 +78,7 @@ test_that("plain R functions are callbacks: they see epoch and logs, TRUE stops"
   expect_true(py_value(history$stopped_early))
   expect_output(print(history), "stopped by a callback")
   expect_identical(seen[[2]]$epoch, 2L)
-  expect_named(seen[[1]]$logs, c("train_loss", "train_accuracy"))
+  expect_named(seen[[1]]$logs, c("train_loss", "train_accuracy", "lr"))
   expect_type(seen[[1]]$logs$train_loss, "double")
   # a single function is accepted too
   h <- lt_fit(model, lt_continuous_xor(64, seed = 1), epochs = 5, callbacks = stopper)
@@ -110,24 +110,80 @@ test_that("early stopping and best weights work from R", {
                "cannot monitor 'valid_loss'")
 })
 
-test_that("lt_fit() checks its arguments in R and reports Python's checks", {
+test_that("lt_fit() converts its arguments' types in R and reports Python's checks", {
   model <- lt_simple_classifier(2, 4, 1)
   d <- lt_continuous_xor(32, seed = 1)
+  # Types: R cannot convert these
   expect_error(lt_fit(model, d, epochs = "100"), "`epochs` must be a whole number, not a character string")
-  expect_error(lt_fit(model, d, epochs = -1), "`epochs` must be a whole number >= 0")
-  expect_error(lt_fit(model, d, epochs = 1, batch_size = 0), "`batch_size` must be a whole number >= 1")
   expect_error(lt_fit(model, d, epochs = 1, lr = "fast"), "`lr` must be a single finite number")
   expect_error(lt_fit(model, d, epochs = 1, callbacks = list(1)), "`callbacks\\[\\[1\\]\\]` must be")
-  expect_error(lt_fit(model, d, epochs = 1, progress = "yes"), "`progress` must be TRUE or FALSE")
+  expect_error(lt_fit(model, d, epochs = 1, task = c("binary", "regression")),
+               "`task` must be a single string")
   expect_error(lt_fit("model", d, epochs = 1), "`model` must be a learntorch model")
   expect_error(lt_fit(model, label ~ x1, epochs = 1), "a formula for `train` needs a data.frame")
   expect_error(lt_fit(model, label ~ log(x1), data = as.data.frame(d), epochs = 1),
                "formula terms must be columns")
-  expect_error(lt_fit(model, d, epochs = 1, lr = 0), "`lr` must be a positive number")
-  expect_error(lt_fit(lt_simple_classifier(3, 4, 1), d, epochs = 1),
+  # Rules: Python's, with its messages naming the argument
+  python_error <- function(expr, pattern) {
+    err <- tryCatch(expr, error = identity)
+    expect_s3_class(err, "lt_python_error")
+    expect_match(conditionMessage(err), pattern)
+  }
+  python_error(lt_fit(model, d, epochs = -1), "^`epochs` must be a non-negative integer, got -1")
+  python_error(lt_fit(model, d, epochs = 1, batch_size = 0), "^`batch_size` must be a positive integer")
+  python_error(lt_fit(model, d, epochs = 1, progress = "yes"),
+               "^`progress` must be True, False or 'auto'")
+  python_error(lt_fit(model, d, epochs = 1, lr = 0), "^`lr` must be a positive number")
+  python_error(lt_fit(model, d, epochs = 1, weight_decay = -1), "^`weight_decay` must be a non-negative")
+  python_error(lt_fit(model, d, epochs = 1, task = "bogus"), "^`task` must be one of")
+  python_error(lt_fit(lt_simple_classifier(3, 4, 1), d, epochs = 1),
                "SimpleClassifier expects inputs.* 3 features per row")
-  expect_error(lt_fit(model, d, epochs = 1, loss = "hinge"), "`loss` must be one of")
+  python_error(lt_fit(model, d, epochs = 1, loss = "hinge"), "^`loss` must be one of")
+  python_error(lt_fit(model, as.data.frame(d), epochs = 1, y = "nope"), "`y` are not in `train`")
   expect_silent(lt_fit(model, d, epochs = 0))
+})
+
+test_that("lt_fit() passes task, loss objects, output and loader settings to Python", {
+  torch <- reticulate::import("torch")
+  nn <- torch$nn
+  d <- as.data.frame(lt_continuous_xor(64, seed = 1))
+  # task = "regression" reads 0/1 as values; a loss object is used as it is
+  model <- nn$Sequential(nn$Linear(2L, 1L))
+  history <- lt_fit(model, label ~ x1 + x2, data = d, epochs = 2, task = "regression")
+  expect_equal(py_value(history$params)$task, "regression")
+  expect_type(lt_predict(model, d), "double")
+  history <- lt_fit(nn$Sequential(nn$Linear(2L, 1L)), label ~ ., data = d, epochs = 1,
+                    loss = nn$BCEWithLogitsLoss(pos_weight = torch$tensor(2)))
+  expect_equal(py_value(history$params)$loss, "BCEWithLogitsLoss")
+  # a torch Dataset goes through a DataLoader, with `loader` settings (whole numbers as ints)
+  tds <- torch$utils$data$TensorDataset(torch$randn(20L, 2L), torch$randint(0L, 2L, list(20L)))
+  history <- lt_fit(nn$Sequential(nn$Linear(2L, 1L)), tds, epochs = 1, task = "binary",
+                    loader = list(batch_size = 5, drop_last = TRUE))
+  expect_equal(py_value(history$epochs), 1L)
+  # a model returning a tuple: `output` picks its predictions (0-based, as in Python)
+  ns <- py_eval_lt(paste(
+    "class Two(torch.nn.Module):",
+    "    def __init__(self):",
+    "        import torch  # a class body in a local namespace does not see its globals",
+    "        super().__init__()",
+    "        self.lin = torch.nn.Linear(2, 1)",
+    "    def forward(self, x):",
+    "        return self.lin(x), x",
+    "two = Two()",
+    sep = "\n"
+  ))
+  two <- reticulate::py_get_item(ns, "two")
+  expect_error(lt_fit(two, label ~ ., data = d, epochs = 1), "`output=`")
+  history <- lt_fit(two, label ~ ., data = d, epochs = 1, output = 0)
+  expect_length(lt_predict(two, d), 64L)
+  # metrics, valid_fraction, accumulate, precision: converted to Python's types and passed on
+  model <- lt_simple_classifier(2, 4, 1)
+  history <- lt_fit(model, label ~ ., data = d, epochs = 2, metrics = "f1", valid_fraction = 0.25,
+                    accumulate = 2, precision = 32, clip_grad_norm = 1, seed = 1)
+  expect_true(all(c("f1", "loss") %in% as.data.frame(history)$metric))
+  expect_setequal(unique(as.data.frame(history)$split), c("train", "valid"))
+  expect_named(lt_evaluate(model, d, metrics = c("accuracy", "auc")), c("loss", "accuracy", "auc"))
+  expect_error(lt_fit(model, d, epochs = 1, metrics = "nope"), "`metrics`")
 })
 
 test_that("a diverging run raises TrainingDiverged as a short R error", {
