@@ -23,6 +23,7 @@ from torch import nn
 
 from .labels import codes_for, is_identity
 from .losses import loss_task
+from .suggest import did_you_mean
 
 __all__ = ["TASKS", "Spec", "resolve_task", "get_spec", "set_spec", "targets_for", "loss_targets",
            "probabilities", "predicted_codes"]
@@ -42,7 +43,10 @@ class Spec:
     whether outputs are logits, probabilities (a model ending in Sigmoid trained with BCELoss) or
     log-probabilities (LogSoftmax with NLLLoss); ``output`` picks one element of a model that
     returns a tuple or dict; ``feature_names`` are the input columns it was trained on, so a
-    DataFrame given to ``predict`` is matched by column name, not position.
+    DataFrame given to ``predict`` is matched by column name, not position. ``preprocessor`` is
+    how another front end turned its users' data into those inputs (R's hardhat blueprint:
+    formula, column types and factor levels), as plain values that travel with the model and its
+    checkpoint; Python only keeps it.
     """
 
     task: str
@@ -50,6 +54,7 @@ class Spec:
     scale: str = "logits"
     output: Output = None
     feature_names: Optional[List[str]] = None
+    preprocessor: Optional[dict] = None
 
     def to_dict(self) -> dict:
         """Plain Python values only, as a checkpoint stores them."""
@@ -84,7 +89,7 @@ def check_task(task: Optional[str], name: str = "task") -> Optional[str]:
         return task
     if not isinstance(task, str) or task not in TASKS:
         raise ValueError(f"`{name}` must be one of {list(TASKS)} (or 'classification' to let the "
-                         f"output width choose), got {task!r}")
+                         f"output width choose), got {task!r}.{did_you_mean(task, TASKS + ('classification',))}")
     return task
 
 
@@ -251,3 +256,38 @@ def predicted_codes(outputs: torch.Tensor, spec: Spec, threshold: float = 0.5) -
     if spec.task == "binary":
         return (probabilities(outputs, spec) > threshold).long()
     return outputs.argmax(dim=1)
+
+
+# Whole numbers with at most this many distinct values in a table column are class labels; more
+# are counts or measurements (ages, prices), which a model regresses.
+MAX_CLASSES_FROM_NUMBERS = 20
+
+
+def task_of_column(labels: Any, task: Optional[str] = None, name: str = "task") -> tuple:
+    """(task, output width) for a table's target column, before any model exists (a model built
+    from data, as the command line and the scikit-learn estimators do); ``task`` wins.
+
+    Names (strings, categories, booleans) are classes; whole numbers with at most
+    ``MAX_CLASSES_FROM_NUMBERS`` distinct values are classes; other numbers are values.
+    """
+    import pandas as pd
+
+    series = labels if isinstance(labels, pd.Series) else pd.Series(np.asarray(labels).ravel())
+    values = series.dropna().unique()
+    numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+    whole = numeric and all(float(v).is_integer() for v in values)
+    task = check_task(task, name)
+    if task is None or task == "classification":
+        if task is None and numeric and not (whole and len(values) <= MAX_CLASSES_FROM_NUMBERS):
+            task = "regression"
+        else:
+            task = "binary" if len(values) <= 2 else "multiclass"
+    if task == "regression":
+        if not numeric:
+            raise ValueError(f"{name}: task 'regression' needs a numeric column; it holds names")
+        return task, 1
+    if task == "binary":
+        if len(values) > 2:
+            raise ValueError(f"{name}: task 'binary' needs two classes; the column has {len(values)}")
+        return task, 1
+    return task, len(values)  # fit encodes the labels it sees as classes 0..K-1

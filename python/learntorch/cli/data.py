@@ -92,23 +92,10 @@ def csv_data(path: Path, features: List[str], label: str, task: Optional[str]) -
 
 
 def label_task(labels: Any, task: Optional[str]) -> tuple:
-    """(task, output width) for a CSV label column; an explicit ``task`` wins."""
-    import pandas as pd
-    values = labels.dropna().unique()
-    numeric = pd.api.types.is_numeric_dtype(labels) and not pd.api.types.is_bool_dtype(labels)
-    whole = numeric and all(float(v).is_integer() for v in values)
-    if task is None:
-        task = "regression" if numeric and not (whole and len(values) <= 20) else \
-            "binary" if len(values) <= 2 else "multiclass"
-    if task == "regression":
-        if not numeric:
-            raise ValueError(f"--task regression needs a numeric label column; {labels.name!r} holds names")
-        return task, 1
-    if task == "binary":
-        if len(values) > 2:
-            raise ValueError(f"--task binary needs two classes; {labels.name!r} has {len(values)}")
-        return task, 1
-    return task, len(values)  # fit encodes the labels it sees as classes 0..K-1
+    """(task, output width) for a CSV label column: learntorch.tasks decides."""
+    from ..tasks import task_of_column
+
+    return task_of_column(labels, task, name=f"--task (label column {labels.name!r})")
 
 
 def load_data(args: argparse.Namespace, meta: Optional[dict], default_size: int, seed: int) -> Data:
