@@ -23,13 +23,18 @@ test_that("a batch callback stops after the current step, and wrong arity is ref
   h <- lt_fit(lt_simple_classifier(2, 4, 1), lt_continuous_xor(200, seed = 1), epochs = 3,
               batch_size = 20, callbacks = list(cb))
   expect_equal(batches, 2)
-  expect_error(lt_callback(on_epoch_end = function(x) TRUE), "must take 2 arguments")
+  expect_error(lt_callback(on_epoch_end = function(x) TRUE),
+               "`on_epoch_end` must be a function\\(epoch, logs\\); it is a function\\(x\\)")
+  expect_error(lt_callback(on_fit_end = function(logs, extra) TRUE), "must be a function\\(logs\\)")
+  expect_s3_class(lt_callback(on_epoch_end = function(...) TRUE), "lt_callback")
   expect_error(lt_callback(on_fit_end = 3), "`on_fit_end` must be a function")
 })
 
 test_that("a checkpoint callback lets a stopped run resume to the same weights", {
   skip_if_no_python()
-  dir <- withr::local_tempdir()
+  dir <- tempfile("resume")
+  dir.create(dir)
+  on.exit(unlink(dir, recursive = TRUE), add = TRUE)
   run <- function(path, resume = NULL, stop_after = NULL) {
     stop <- if (!is.null(stop_after)) list(function(epoch, logs) epoch == stop_after) else list()
     lt_seed(3)
@@ -70,14 +75,13 @@ test_that("metrics and a validation share reach the history, and autoplot facets
 
 test_that("live = TRUE redraws the ggplot2 twin in the active device, ending with the history figure", {
   skip_if_no_python()
-  path <- withr::local_tempfile(fileext = ".pdf")
+  path <- tempfile(fileext = ".pdf")
+  on.exit(unlink(path), add = TRUE)
   grDevices::pdf(path)
-  on.exit(grDevices::dev.off(), add = TRUE)
   h <- lt_fit(lt_simple_classifier(2, 4, 1), lt_continuous_xor(100, seed = 1), epochs = 3,
               live = TRUE)
   expect_s3_class(h, "lt_history")
   grDevices::dev.off()
-  on.exit()
   pages <- length(grep("/Type /Page\\b", readLines(path, warn = FALSE), value = TRUE))
   expect_gte(pages, 2)  # epochs 2 and 3 (a curve needs two epochs), then the final frame
   rows <- history_rows(2L, list(train_loss = 0.5, valid_loss = 0.6, lr = 0.1))
