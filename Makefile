@@ -11,7 +11,7 @@ export MPLBACKEND := Agg
 # Tiny models: keep OpenMP from spinning on the second core (see devices.threads).
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: setup setup-python setup-python-latest setup-r demo test test-python test-python-latest test-r check-r test-site site bench clean
+.PHONY: setup setup-python setup-python-latest setup-r demo test test-python test-python-latest test-r check-r test-site test-downloads site bench clean
 
 setup:
 	@bash tools/setup.sh all
@@ -29,7 +29,7 @@ demo: setup
 	$(PY) -m learntorch.demo --out out
 	Rscript tools/demo.R out
 
-test: setup test-python test-python-latest test-r check-r test-site
+test: setup test-python test-python-latest test-r check-r test-site test-downloads
 	@echo "make test: all suites passed"
 
 test-python:
@@ -48,12 +48,18 @@ test-site:
 	Rscript tools/test_render_site.R
 	Rscript tools/render_site.R --check
 
+# Each lesson's downloads (notebook: Python half; R Markdown: R half) run top to bottom, one at a time.
+test-downloads:
+	$(PY) tools/lesson_downloads.py run
+
 site: setup
 	Rscript tools/render_site.R
 
 bench: setup
 	$(PY) bench/fit_speed.py
 	$(PY) bench/images_vs_sklearn.py
+	$(PY) bench/memory.py
+	$(PY) bench/sklearn_speed.py
 	$(PY) bench/lbfgs.py
 	Rscript bench/r_overhead.R
 

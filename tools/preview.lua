@@ -3,7 +3,8 @@
 --   * lays a `.panel-tabset` out as side-by-side panes (one per `##` heading: Python | R),
 --     keeping the tab headings out of the table of contents;
 --   * gives `.callout-*` divs a title bar;
---   * numbers the R figures labelled `fig-...` and turns `@fig-...` into "Figure N" links;
+--   * numbers the R figures labelled `fig-...` (and their Python twins `...-py` alike) and turns
+--     `@fig-...` into "Figure N" links;
 --   * points links to `.qmd` pages at the rendered `.html`.
 
 local figure_numbers = {}
@@ -22,30 +23,50 @@ local function figure_label(div)
   return label
 end
 
+-- Puts "Figure n:" in front of a knitr figure div's caption.
+local function prefix_caption(div, n)
+  local content = pandoc.List()
+  local after_caption = false
+  for _, block in ipairs(div.content) do
+    if after_caption and block.t == "Plain" then
+      block.content:insert(1, pandoc.Strong({pandoc.Str("Figure " .. n .. ":")}))
+      block.content:insert(2, pandoc.Space())
+      after_caption = false
+    end
+    if block.t == "RawBlock" and block.text:find('class="caption"', 1, true) then
+      after_caption = true
+    end
+    content:insert(block)
+  end
+  div.content = content
+  return div
+end
+
+-- The Python twin of `fig-NAME-r` is the chunk `NAME-py`: it gets the same number.
+local function python_twin(div)
+  local name = nil
+  div:walk({RawInline = function(raw)
+    name = name or raw.text:match('/([%w%-_]-)%-py%-%d+%.png"')
+  end})
+  return name and ("fig-" .. name .. "-r") or nil
+end
+
 local function number_figures(doc)
   local n = 0
-  return doc:walk({Div = function(div)
+  doc = doc:walk({Div = function(div)
     if not div.classes:includes("figure") then return nil end
     local label = figure_label(div)
     if not label or figure_numbers[label] then return nil end
     n = n + 1
     figure_numbers[label] = n
     div.identifier = label
-    local content = pandoc.List()
-    local after_caption = false
-    for _, block in ipairs(div.content) do
-      if after_caption and block.t == "Plain" then
-        block.content:insert(1, pandoc.Strong({pandoc.Str("Figure " .. n .. ":")}))
-        block.content:insert(2, pandoc.Space())
-        after_caption = false
-      end
-      if block.t == "RawBlock" and block.text:find('class="caption"', 1, true) then
-        after_caption = true
-      end
-      content:insert(block)
-    end
-    div.content = content
-    return div
+    return prefix_caption(div, n)
+  end})
+  return doc:walk({Div = function(div)
+    if not div.classes:includes("figure") then return nil end
+    local twin = python_twin(div)
+    if not twin or not figure_numbers[twin] then return nil end
+    return prefix_caption(div, figure_numbers[twin])
   end})
 end
 

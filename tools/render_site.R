@@ -5,7 +5,8 @@
 #                                          every page executed by knitr/rmarkdown into _site/
 #   Rscript tools/render_site.R --check    execute every page (always through knitr, the engine
 #                                          Quarto uses for these pages); fail on any chunk error
-#                                          or a page that did not draw its declared figures
+#                                          or a page that did not draw its declared figures,
+#                                          each with a caption and alt text
 #   Options: --preview (never call quarto), --page FILE (only that page; repeatable),
 #            --out DIR (default _site; --check writes to a temporary folder unless given).
 #
@@ -13,6 +14,10 @@
 # state and one crash cannot take the whole build down. A page declares how many figures it
 # draws in its front matter (`learntorch: figures: N`); chunks labelled `<name>-py` and
 # `<name>-r` are a Python/R pair and must both draw.
+#
+# Every page but index.qmd is a lesson: the build also writes its Python half as a Jupyter
+# notebook and its R half as an R Markdown file beside its HTML (tools/lesson_downloads.py), and
+# tools/downloads.lua links them from the top of the page. `make test-downloads` executes them.
 
 # ---- locate the project, set the environment the pages expect ---------------------------------
 script_path <- function() {
@@ -22,6 +27,7 @@ script_path <- function() {
 ROOT <- normalizePath(file.path(dirname(script_path()), ".."))
 SELF <- file.path(ROOT, "tools", "render_site.R")
 FILTER <- file.path(ROOT, "tools", "preview.lua")
+DOWNLOADS_FILTER <- file.path(ROOT, "tools", "downloads.lua")
 
 set_default_env <- function() {
   venv_py <- file.path(ROOT, ".venv", "bin", "python")
@@ -35,6 +41,9 @@ set_default_env <- function() {
   if (!nzchar(Sys.getenv("MPLBACKEND"))) Sys.setenv(MPLBACKEND = "Agg")
   if (!nzchar(Sys.getenv("OMP_WAIT_POLICY"))) Sys.setenv(OMP_WAIT_POLICY = "PASSIVE")
   Sys.setenv(LEARNTORCH_PROGRESS = "0")  # no progress bars in rendered pages
+  # The preview knits a copy of each page in the output folder; pages that read project files
+  # (index.qmd: docs/_lesson-times.csv) find the project here, as under Quarto.
+  if (!nzchar(Sys.getenv("QUARTO_PROJECT_DIR"))) Sys.setenv(QUARTO_PROJECT_DIR = ROOT)
 }
 
 # ---- the pages: _quarto.yml's project.render list, globs expanded ------------------------------
@@ -106,6 +115,32 @@ write_decorations <- function(page, config, dir) {
   list(before = before, header = header)
 }
 
+# ---- every figure needs a caption and alt text (`#| fig-cap:`, `#| fig-alt:`) in both tabs ----
+# knitr writes a figure as <img src=".../figure-html/NAME.png" alt="ALT" ...> followed, when the
+# chunk has a caption, by <p class="caption">CAPTION</p>; without fig-alt the alt is the caption.
+figure_problems <- function(html) {
+  html <- paste(html, collapse = "\n")
+  squish <- function(x) trimws(gsub("\\s+", " ", gsub("<[^>]+>", "", x)))
+  starts <- gregexpr('<img src="[^"]*figure-html/', html, perl = TRUE)[[1]]
+  if (starts[1] < 0) return(character())
+  pieces <- substring(html, starts, c(starts[-1] - 1, nchar(html)))  # each figure up to the next
+  problems <- character()
+  for (piece in pieces) {
+    tag <- regmatches(piece, regexpr("<img[^>]*>", piece))
+    name <- sub('.*figure-html/([^"]+)".*', "\\1", tag)
+    alt <- if (grepl(' alt="', tag, fixed = TRUE)) squish(sub('.* alt="([^"]*)".*', "\\1", tag)) else ""
+    rest <- substr(substring(piece, nchar(tag) + 1), 1, 300)
+    caption <- if (grepl('<p class="caption">', rest, fixed = TRUE)) {
+      squish(sub("^Figure [0-9]+:", "", squish(sub('(?s).*?<p class="caption">(.*?)</p>.*', "\\1", rest, perl = TRUE))))
+    } else ""
+    if (!nzchar(caption)) problems <- c(problems, sprintf("figure %s has no caption (#| fig-cap:)", name))
+    if (!nzchar(alt) || identical(alt, caption)) {
+      problems <- c(problems, sprintf("figure %s has no alt text (#| fig-alt:)", name))
+    }
+  }
+  problems
+}
+
 # ---- one page, in this process (called in a child process by the driver) ----------------------
 render_one <- function(page, out_dir, result_file) {
   config <- site_config()
@@ -144,7 +179,7 @@ render_one <- function(page, out_dir, result_file) {
     toc = TRUE, toc_depth = 2, self_contained = FALSE,
     lib_dir = "site_libs",  # one copy per output folder (rmarkdown keeps libs below the page)
     math_method = "mathml", highlight = "tango", theme = "flatly",
-    pandoc_args = c("--lua-filter", FILTER),
+    pandoc_args = c("--lua-filter", FILTER, "--lua-filter", DOWNLOADS_FILTER),
     includes = rmarkdown::includes(in_header = deco$header, before_body = deco$before)
   )
   format$knitr$opts_chunk$error <- FALSE  # a chunk error stops the page
@@ -166,6 +201,7 @@ render_one <- function(page, out_dir, result_file) {
     if (any(grepl("Traceback (most recent call last)", html, fixed = TRUE))) {
       errors <- c(errors, "a Python traceback appears in the page")
     }
+    errors <- c(errors, figure_problems(html))
   }
   slowest <- head(sort(chunk_times, decreasing = TRUE), 3)
   saveRDS(list(
@@ -214,11 +250,38 @@ parse_args <- function(args) {
     else if (a == "--out") { i <- i + 1; opts$out <- args[i] }
     else if (a == "--render-one") { opts$one <- args[(i + 1):(i + 3)]; i <- i + 3 }
     else if (a %in% c("-h", "--help")) {
-      cat(readLines(SELF)[2:14], sep = "\n"); quit(status = 0)
+      cat(readLines(SELF)[2:15], sep = "\n"); quit(status = 0)
     } else stop("unknown argument: ", a, call. = FALSE)
     i <- i + 1
   }
   opts
+}
+
+# ---- downloads: each lesson's Python half as a notebook, its R half as R Markdown ---------------
+lesson_pages <- function(pages) pages[basename(pages) != "index.qmd"]
+
+write_downloads <- function(pages, out_dir) {
+  lessons <- lesson_pages(pages)
+  if (!length(lessons)) return(character())
+  # Through reticulate, not a subprocess: a Python started from R inherits R's LD_LIBRARY_PATH
+  # and can load Debian's libpython instead of its own (see the environment notes).
+  py <- Sys.getenv("RETICULATE_PYTHON")
+  if (nzchar(py)) reticulate::use_python(py, required = TRUE)
+  builder <- reticulate::import_from_path("lesson_downloads", file.path(ROOT, "tools"))
+  unlist(builder$build(as.list(lessons), out_dir))
+}
+
+report_downloads <- function(pages, out_dir) {
+  files <- tryCatch(write_downloads(pages, out_dir), error = function(e) e)
+  if (inherits(files, "error")) {
+    cat("FAIL downloads: ", conditionMessage(files), "\n", sep = "")
+    return(FALSE)
+  }
+  if (length(files)) {
+    cat(sprintf("downloads: %d notebooks and %d R Markdown files beside the pages\n",
+                sum(grepl("\\.ipynb$", files)), sum(grepl("\\.Rmd$", files))))
+  }
+  TRUE
 }
 
 copy_site_resources <- function(out_dir) {
@@ -237,7 +300,12 @@ main <- function(args = commandArgs(TRUE)) {
   if (!opts$check && !opts$preview && nzchar(quarto) && !length(opts$pages)) {
     message("site: rendering with ", quarto)
     old <- setwd(ROOT); on.exit(setwd(old))
-    quit(status = system2(quarto, "render"))
+    status <- system2(quarto, "render")
+    out <- site_config()$project$`output-dir`
+    if (status == 0 && !report_downloads(site_pages(), file.path(ROOT, if (is.null(out)) "_site" else out))) {
+      status <- 1
+    }
+    quit(status = status)
   }
 
   config <- site_config()
@@ -286,6 +354,7 @@ main <- function(args = commandArgs(TRUE)) {
   copy_site_resources(out_dir)
   n_ok <- sum(vapply(results, function(r) r$chk$ok, logical(1)))
   n_bad <- length(results) - n_ok
+  if (!report_downloads(pages, out_dir)) n_bad <- n_bad + 1
   cat(sprintf("site: %d passed, %d failed (%.1f s)\n", n_ok, n_bad, total))
   if (!opts$check) {
     cat(sprintf("site: preview written to %s/index.html\n", out_dir))

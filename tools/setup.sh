@@ -15,7 +15,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # resolve to it; with Debian's reference BLAS a 1024x1024 matmul from R ran at 7.6 GFLOP/s
 # against 67 in plain Python; with OpenBLAS R reaches about 100.
 R_DEBS="r-base-core r-base-dev r-cran-reticulate r-cran-ggplot2 r-cran-testthat r-cran-knitr \
-r-cran-rmarkdown r-cran-roxygen2 r-cran-png r-cran-nnet pandoc libopenblas0-pthread"
+r-cran-rmarkdown r-cran-roxygen2 r-cran-png r-cran-nnet r-cran-cli r-cran-rlang r-cran-tibble \
+r-cran-hardhat r-cran-generics r-cran-vdiffr r-cran-withr pandoc libopenblas0-pthread"
 
 apt_r() {
   missing=""
@@ -40,7 +41,7 @@ python_env() {
   if [ "$(cat $stamp 2>/dev/null)" != "$want" ]; then
     echo "setup: installing Python dependencies into .venv"
     .venv/bin/pip install -q --disable-pip-version-check -c constraints.txt \
-      torch==2.13.0 "numpy<2" "pandas<3" matplotlib tqdm scikit-learn pytest rpy2==3.5.17
+      torch==2.13.0 "numpy<2" "pandas<3" matplotlib tqdm scikit-learn pytest rpy2==3.5.17 hypothesis nbformat nbclient ipykernel
     .venv/bin/pip install -q --disable-pip-version-check -c constraints.txt --no-deps -e .
     echo "$want" > $stamp
   fi
@@ -58,7 +59,7 @@ python_latest_env() {
   if [ "$(cat $stamp 2>/dev/null)" != "$want" ]; then
     echo "setup: installing Python dependencies into .venv-latest (numpy 2, pandas 3)"
     .venv-latest/bin/pip install -q --disable-pip-version-check -c tools/latest-constraints.txt \
-      torch==2.13.0 "numpy>=2" "pandas>=3" matplotlib tqdm scikit-learn pytest
+      torch==2.13.0 "numpy>=2" "pandas>=3" matplotlib tqdm scikit-learn pytest hypothesis
     .venv-latest/bin/pip install -q --disable-pip-version-check -c tools/latest-constraints.txt \
       --no-deps -e .
     echo "$want" > $stamp
