@@ -62,6 +62,7 @@ bench: setup
 	$(PY) bench/sklearn_speed.py
 	$(PY) bench/lbfgs.py
 	Rscript bench/r_overhead.R
+	$(PY) bench/distributed.py
 
 clean:
 	rm -rf out _site learntorch.Rcheck learntorch_*.tar.gz

@@ -36,6 +36,7 @@ from .plotting import plot_benchmark, plot_confusion, plot_decision_boundary, pl
 from .training import (Callback, CSVLogger, DivergenceGuard, EarlyStopping, History, InterruptHandler,
                        KeepBestWeights, LambdaCallback, LivePlot, ModelCheckpoint, ProgressBar, TensorBoardLogger,
                        TrainingDiverged, TrainingState, fit, make_optimizer, optimizer, scheduler)
+from .training.distributed import Distributed, launch
 from . import images, plotting_images
 from .images import (
     ImageDataset,
@@ -61,7 +62,7 @@ __all__ = [
     # training
     "fit", "History", "Callback", "LambdaCallback", "EarlyStopping", "KeepBestWeights", "ModelCheckpoint",
     "CSVLogger", "TensorBoardLogger", "ProgressBar", "InterruptHandler", "DivergenceGuard", "LivePlot", "TrainingState",
-    "TrainingDiverged", "make_optimizer", "optimizer", "scheduler",
+    "TrainingDiverged", "make_optimizer", "optimizer", "scheduler", "launch", "Distributed",
     # evaluation
     "evaluate", "predict", "predict_proba", "decision_grid", "confusion_matrix",
     # checkpoints

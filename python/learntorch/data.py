@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .arrays import frame_matrix, numbers_in_objects, numpy_to_tensor, series_values
 from .labels import encode_labels, is_labels as _is_labels
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
 ]
 
 ArrayLike = Union[torch.Tensor, np.ndarray, Sequence]
+_NUMPY_DTYPES = {torch.float16: np.float16, torch.float32: np.float32, torch.float64: np.float64}
 
 
 def _check_int(value: object, name: str, minimum: int = 1, wrong_type: type = ValueError) -> int:
@@ -86,21 +88,31 @@ def _generator(seed: Optional[int]) -> Optional[torch.Generator]:
         seed = int(seed)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"`seed` must be a whole number or None, got {seed!r}")
-    if seed < 0:
-        raise ValueError(f"`seed` must be a non-negative whole number, got {seed}")
+    if not 0 <= seed < 2**64:  # torch seeds are 64-bit
+        raise ValueError(f"`seed` must be a whole number from 0 to 2**64 - 1, got {seed}")
     return torch.Generator().manual_seed(int(seed))
 
 
 def _as_tensor(value: ArrayLike, name: str, dtype: Optional[torch.dtype] = None,
-               check_finite: bool = True) -> torch.Tensor:
-    if isinstance(value, (pd.DataFrame, pd.Series)):
-        value = value.to_numpy()
-    if isinstance(value, np.ndarray) and not value.flags.writeable:
-        value = value.copy()  # pandas 3 hands out read-only views; torch warns on sharing them
-    try:
-        tensor = torch.as_tensor(value) if dtype is None else torch.as_tensor(value, dtype=dtype)
-    except (TypeError, ValueError, RuntimeError) as exc:
-        raise TypeError(f"`{name}` must be a tensor, array or nested sequence of numbers") from exc
+               check_finite: bool = True, copy_readonly: bool = True) -> torch.Tensor:
+    """``value`` as a tensor: numpy arrays and pandas columns without a copy where possible
+    (see :mod:`learntorch.arrays`), anything else through ``torch.as_tensor``.
+
+    ``copy_readonly=False`` shares read-only arrays (pandas 3's) for callers that never write to
+    the tensor; a dataset's tensors are the user's to change, so by default they are copied.
+    """
+    if isinstance(value, pd.DataFrame):
+        value = frame_matrix(value, value.columns, name)
+    elif isinstance(value, pd.Series):
+        value = series_values(value, name)
+    if isinstance(value, np.ndarray):
+        tensor = numpy_to_tensor(value, name, copy_readonly)
+        tensor = tensor if dtype is None else tensor.to(dtype)
+    else:
+        try:
+            tensor = torch.as_tensor(value) if dtype is None else torch.as_tensor(value, dtype=dtype)
+        except (TypeError, ValueError, RuntimeError, OverflowError) as exc:
+            raise TypeError(f"`{name}` must be a tensor, array or nested sequence of numbers") from exc
     if tensor.is_complex():
         raise TypeError(f"`{name}` holds complex numbers; learntorch trains on real numbers")
     if check_finite and not all_finite(tensor):
@@ -110,6 +122,7 @@ def _as_tensor(value: ArrayLike, name: str, dtype: Optional[torch.dtype] = None,
 
 def _dataset_targets(y: object, task: Optional[str], classes: Optional[Sequence]) -> tuple[torch.Tensor, Optional[list]]:
     """Targets as a tensor; label names become codes and ``classes``."""
+    y = numbers_in_objects(y)
     if _is_labels(y):
         if task == "regression":
             # Numbers read as text (an object column of "3.5", "-2") are values, not categories.
@@ -129,6 +142,15 @@ def _dataset_targets(y: object, task: Optional[str], classes: Optional[Sequence]
         if len(tensor) and not tensor.is_floating_point() and int(tensor.max()) >= len(classes):
             raise ValueError(f"`classes` names {len(classes)} classes but the labels go up to {int(tensor.max())}")
     return tensor, None if classes is None else list(classes)
+
+
+def _check_target_shape(y: torch.Tensor, task: str) -> None:
+    """Labels: one per row; regression targets: (N,) or (N, k). Checked before any names are."""
+    if task == "classification" and y.ndim > 1 and math.prod(y.shape[1:]) != 1:
+        raise ValueError(f"class labels in `y` must be one per row, got shape {tuple(y.shape)}; "
+                         "for several numeric targets pass task='regression'")
+    if y.ndim > 2:
+        raise ValueError(f"`y` must have shape (N,) or (N, targets), got {tuple(y.shape)}")
 
 
 class TensorDataset(torch.utils.data.Dataset):
@@ -164,6 +186,7 @@ class TensorDataset(torch.utils.data.Dataset):
             x = x.to(torch.get_default_dtype())  # numpy/pandas/R hand over float64; models are float32
         if task is None:
             task = "classification" if classes is not None or not y.is_floating_point() else "regression"
+        _check_target_shape(y, task)
         if task == "classification":
             if y.is_floating_point():
                 if not torch.equal(y, y.round()):
@@ -326,22 +349,35 @@ def from_frame(
     """A dataset from columns of a DataFrame (how R users bring their own data.frame)."""
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"`frame` must be a pandas DataFrame, got {type(frame).__name__}")
-    x = [x] if isinstance(x, str) else list(x)
-    y_cols = [y] if isinstance(y, str) else list(y)
+    x = _column_names(x, "x")
+    y_cols = _column_names(y, "y")
     missing = [c for c in x + y_cols if c not in frame.columns]
     if missing:
         raise ValueError(f"columns not found in `frame`: {missing}; it has {list(frame.columns)}")
     if not x:
         raise ValueError("`x` must name at least one column")
+    if not y_cols:
+        raise ValueError("`y` must name at least one column")
     target = frame[y_cols[0]] if len(y_cols) == 1 else frame[y_cols].to_numpy()
-    bad = [c for c in x if not pd.api.types.is_numeric_dtype(frame[c])]
+    bad = [c for c in x if not pd.api.types.is_numeric_dtype(frame[c]) or isinstance(frame[c].dtype, pd.CategoricalDtype)]
     if bad:
         raise ValueError(f"the input columns {bad} are not numeric: choose numeric columns with `x`")
-    x_values = frame[x].to_numpy(dtype=np.float32)
+    # One array in the default float dtype: a view of the frame where its memory allows, else one copy.
+    x_values = frame_matrix(frame, x, "frame", _NUMPY_DTYPES.get(torch.get_default_dtype(), np.float32))
     ds = TensorDataset(x_values, target, task=task, feature_names=x)
     if ds.task == "regression":
         ds.target_names = y_cols
     return ds
+
+
+def _column_names(value: object, name: str) -> list:
+    """Column names: one name, or a list or tuple of names; a TypeError naming ``name`` otherwise."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple, pd.Index, np.ndarray)) and all(
+            isinstance(v, (str, int, np.integer)) and not isinstance(v, bool) for v in value):
+        return list(value)
+    raise TypeError(f"`{name}` must be a column name or a list of column names, got {value!r}")
 
 
 # Above this size a per-epoch copy of the inputs costs more than gathering batch by batch
@@ -388,9 +424,14 @@ class BatchIterator:
             if self.x.device.type != "cpu":
                 order = order.to(self.x.device)
             if self.x.element_size() * self.x.numel() > _WHOLE_EPOCH_GATHER_BYTES:
-                # Large data: gathering per batch avoids allocating (and page-faulting) a full copy.
-                for idx in torch.split(order, self.batch_size):
-                    yield self.x[idx], self.y[idx]
+                # Large data: gathering inputs per batch avoids allocating (and page-faulting) a
+                # full copy. Targets are small and gathered once: a loop that keeps each batch's
+                # targets then keeps views of one block, not a small allocation per step, which
+                # glibc would place between the freed input batches and so grow the heap by about
+                # a batch per step (0.5 GB an epoch at 200,000 x 784).
+                y_epoch = self.y[order]
+                yield from zip((self.x[idx] for idx in torch.split(order, self.batch_size)),
+                               torch.split(y_epoch, self.batch_size))
                 return
             x, y = self.x[order], self.y[order]  # small data: one gather per epoch
         # torch.split makes every view in one call instead of a slice op per step.
@@ -407,6 +448,9 @@ def batches(
     """A :class:`BatchIterator` over a dataset; ``seed`` fixes the shuffling order."""
     if not hasattr(data, "x") or not hasattr(data, "y"):
         raise TypeError("`data` must be a learntorch dataset with `.x` and `.y` tensors")
+    for name, value in (("shuffle", shuffle), ("drop_last", drop_last)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"`{name}` must be True or False, got {value!r}")
     return BatchIterator(data.x, data.y, batch_size, shuffle, drop_last, _generator(seed))
 
 

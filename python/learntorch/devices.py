@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import os
 import platform
 import random
@@ -117,6 +118,21 @@ def threads(n: Optional[int]) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+_FLOAT_DTYPES = ("float32", "float64", "float16", "bfloat16")
+
+
+def _float_dtype(dtype: object) -> torch.dtype:
+    """A floating torch dtype, or its name ("float32", as R passes it)."""
+    if isinstance(dtype, str) and dtype.removeprefix("torch.") in _FLOAT_DTYPES:
+        return getattr(torch, dtype.removeprefix("torch."))
+    if isinstance(dtype, torch.dtype) and dtype.is_floating_point:
+        return dtype
+    # A leaf module: the near-miss hint of learntorch.suggest, written out here.
+    near = difflib.get_close_matches(dtype, _FLOAT_DTYPES, n=1) if isinstance(dtype, str) else []
+    hint = f" Did you mean {near[0]!r}?" if near else ""
+    raise ValueError(f"`dtype` must be one of {list(_FLOAT_DTYPES)} or a floating torch dtype, got {dtype!r}.{hint}")
+
+
 def benchmark_matmul(n: int = 5000, device: DeviceLike = "auto", repeats: int = 5, dtype: torch.dtype = torch.float32) -> pd.DataFrame:
     """Median time of an ``n x n`` matmul: one row (device, n, seconds, gflops).
 
@@ -127,6 +143,7 @@ def benchmark_matmul(n: int = 5000, device: DeviceLike = "auto", repeats: int = 
     for name, value in (("n", n), ("repeats", repeats)):  # a leaf module: no data._check_int here
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
             raise ValueError(f"`{name}` must be a positive integer, got {value!r}")
+    dtype = _float_dtype(dtype)
     dev = resolve_device(device)
     gen = torch.Generator(device="cpu").manual_seed(0)
     a = torch.randn(n, n, generator=gen, dtype=dtype).to(dev)

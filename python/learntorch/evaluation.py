@@ -70,14 +70,22 @@ def select_output(out: Any, output: Union[int, str, None], where: str = "the mod
 
 
 def _forward_rows(model: nn.Module, x: torch.Tensor, output: Any, dtype: torch.dtype,
-                  device: torch.device) -> torch.Tensor:
+                  device: torch.device, name: str) -> torch.Tensor:
     if x.is_floating_point() and x.dtype != dtype:
         x = x.to(dtype)
-    out = select_output(model(x.to(device)), output)
+    try:
+        out = model(x.to(device))
+    except ValueError as exc:  # a learntorch model's own input check
+        raise ValueError(f"`{name}` does not fit the model: {exc}") from None
+    except (RuntimeError, IndexError, TypeError) as exc:
+        # torch's message says what went wrong; this says which argument it came from.
+        raise ValueError(f"the model cannot take the inputs of `{name}` (rows of shape {tuple(x.shape[1:])}, "
+                         f"{x.dtype}): {exc}") from None
+    out = select_output(out, output)
     return out.reshape(len(out), -1)  # (B,) and (B, 1) alike become (B, width)
 
 
-def model_outputs(model: nn.Module, source: Union[Table, Stream], output: Any = None
+def model_outputs(model: nn.Module, source: Union[Table, Stream], output: Any = None, name: str = "data"
                   ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
     """(N, width) outputs on the CPU and the targets (or None), in eval mode, without autograd.
 
@@ -91,12 +99,12 @@ def model_outputs(model: nn.Module, source: Union[Table, Stream], output: Any = 
         with torch.inference_mode():
             if isinstance(source, Table):
                 x = source.x
-                outs = [_forward_rows(model, x[i:i + _CHUNK], output, dtype, device).cpu()
+                outs = [_forward_rows(model, x[i:i + _CHUNK], output, dtype, device, name).cpu()
                         for i in range(0, len(x), _CHUNK)]
                 y = source.y
             else:
                 for xb, yb in source:
-                    outs.append(_forward_rows(model, xb, output, dtype, device).cpu())
+                    outs.append(_forward_rows(model, xb, output, dtype, device, name).cpu())
                     if yb is not None:
                         ys.append(yb.cpu())
                 y = torch.cat(ys) if ys else None
@@ -144,7 +152,7 @@ def _outputs_and_spec(model: nn.Module, data: DataLike, name: str, task: Optiona
     else:
         source = as_inputs(data, name, known.feature_names if known is not None else None, x=x)
     output = known.output if known is not None else None
-    outputs, targets = model_outputs(model, source, output)
+    outputs, targets = model_outputs(model, source, output, name)
     spec = model_spec(model, outputs.shape[1], task, y=targets,
                       classes=source.classes if isinstance(source, Table) else None)
     return outputs, targets, spec, source

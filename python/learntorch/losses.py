@@ -6,6 +6,7 @@ All take ``(logits_or_predictions, targets)`` and return the mean over the batch
 
 from __future__ import annotations
 
+import difflib
 from typing import Any, Callable, Optional, Union
 
 import torch
@@ -158,7 +159,10 @@ def get_loss(loss: Union[str, LossFn, torch.nn.Module]) -> LossFn:
     if isinstance(loss, str):
         key = loss.lower()
         if key not in LOSSES:
-            raise ValueError(f"`loss` must be one of {sorted(LOSSES)}, a torch loss or a callable, got {loss!r}")
+            # A leaf module: the near-miss hint of learntorch.suggest, written out here.
+            near = difflib.get_close_matches(key, list(LOSSES), n=1)
+            hint = f" Did you mean {near[0]!r}?" if near else ""
+            raise ValueError(f"`loss` must be one of {sorted(LOSSES)}, a torch loss or a callable, got {loss!r}.{hint}")
         return LOSSES[key]
     if getattr(loss, "reduction", None) == "none":
         raise ValueError(f"`loss` {type(loss).__name__}(reduction='none') returns one value per sample; "

@@ -15,6 +15,7 @@ from typing import Dict, List, Optional, Sequence, Union
 import torch
 
 from .tasks import Spec, predicted_codes, probabilities
+from .suggest import did_you_mean
 
 __all__ = ["CLASSIFICATION_METRICS", "REGRESSION_METRICS", "check_metrics", "default_metrics", "compute_metrics"]
 
@@ -42,7 +43,8 @@ def check_metrics(metrics: Union[str, Sequence[str], None], task: str) -> List[s
             raise TypeError(f"`metrics` must be names, got {name!r}")
         key = _ALIASES.get(name.lower(), name.lower())
         if key not in allowed:
-            raise ValueError(f"`metrics` has {name!r}, which a {task} model cannot report; choose from {list(allowed)}")
+            raise ValueError(f"`metrics` has {name!r}, which a {task} model cannot report; choose from {list(allowed)}."
+                             f"{did_you_mean(name, allowed)}")
         if key not in out:
             out.append(key)
     return out

@@ -55,6 +55,7 @@ class Spec:
     output: Output = None
     feature_names: Optional[List[str]] = None
     preprocessor: Optional[dict] = None
+    nobs: Optional[int] = None  # training rows (after a validation split), when they were counted
 
     def to_dict(self) -> dict:
         """Plain Python values only, as a checkpoint stores them."""

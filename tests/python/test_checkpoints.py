@@ -655,3 +655,260 @@ def test_torch_nn_classes_resolve_by_any_public_path(tmp_path):
     path = _crafted(tmp_path, {"kind": "class", "module": "torch.nn", "qualname": "Linear",
                                "args": {"in_features": 2, "out_features": 1}})
     assert type(lt.load(path)) is nn.Linear
+
+
+# --- temporary files, kill -9, modes -----------------------------------------------------------------
+
+def _temp_name(target: str, pid: int, host: str = None) -> str:
+    """A temporary file name as a save by ``pid`` on ``host`` would choose it."""
+    return f".{target}.lt{pid}@{host or checkpoints._host()}.{'0' * 16}.tmp"
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_save_names_its_temporary_file_after_its_writer(tmp_path, monkeypatch):
+    seen = []
+    real = torch.save
+
+    def spy(obj, handle, *args, **kwargs):
+        seen.extend(p.name for p in tmp_path.iterdir())
+        return real(obj, handle, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", spy)
+    lt.save(nn.Linear(2, 1), tmp_path / "m.pt")
+    assert len(seen) == 1 and f".lt{os.getpid()}@" in seen[0]
+    assert checkpoints._TEMP_FILE.match(seen[0])
+    assert _files(tmp_path) == ["m.pt"]
+
+
+def test_a_save_removes_temporary_files_of_dead_writers_only(tmp_path):
+    dead, live = _dead_pid(), os.getppid()
+    keep = [_temp_name("m.pt", live), _temp_name("other.pt", os.getpid()),
+            _temp_name("m.pt", dead, host="another-machine"),  # its pid means nothing here
+            ".m.pt.tmp", "notes.txt", ".m.pt.abc.tmp"]            # not a learntorch save's
+    gone = [_temp_name("m.pt", dead), _temp_name("old.pt", dead)]
+    for name in keep + gone:
+        (tmp_path / name).write_bytes(b"partial")
+    lt.save(nn.Linear(2, 1), tmp_path / "m.pt")
+    assert _files(tmp_path) == sorted(keep + ["m.pt"])
+
+
+def test_stale_files_are_removed_only_after_the_model_was_checked(tmp_path):
+    stale = tmp_path / _temp_name("m.pt", _dead_pid())
+    stale.write_bytes(b"partial")
+    with pytest.raises(TypeError, match="`when`"):
+        lt.save(nn.Linear(2, 1), tmp_path / "m.pt", when=object())
+    assert stale.exists()  # a refused call writes and removes nothing
+
+
+_SAVE_LOOP = """
+import sys, torch
+from torch import nn
+import learntorch as lt
+model = nn.Sequential(nn.Linear(1500, 1500), nn.Linear(1500, 1500))  # about 18 MB of weights
+path = sys.argv[1]
+while True:
+    lt.save(model, path)
+"""
+
+
+def _wait_for(predicate, timeout: float = 60.0) -> None:
+    import time
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.002)
+
+
+def test_kill_9_during_saves_leaves_nothing_behind_after_the_next_save(tmp_path):
+    import signal
+    path = tmp_path / "big.pt"
+    left = []
+    for _ in range(3):
+        child = subprocess.Popen([sys.executable, "-c", _SAVE_LOOP, str(path)])
+        try:
+            # Kill while a temporary file is being written: the case that leaves one behind.
+            mine = f".lt{child.pid}@"
+            _wait_for(lambda: any(mine in p.name for p in tmp_path.iterdir()))
+            child.send_signal(signal.SIGKILL)
+        finally:
+            child.kill()
+            child.wait()
+        left += [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert left, "no save was interrupted mid-write"
+    assert any(".tmp" in name for name in _files(tmp_path))
+    lt.save(nn.Linear(2, 1), tmp_path / "small.pt")
+    assert [name for name in _files(tmp_path) if name.endswith(".tmp")] == []
+    if path.exists():  # each killed save left the previous complete file, never a partial one
+        assert isinstance(lt.load(path), nn.Sequential)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_a_new_checkpoint_gets_the_mode_the_umask_gives(tmp_path, umask, mode):
+    before = os.umask(umask)
+    try:
+        path = lt.save(nn.Linear(2, 1), tmp_path / "m.pt")
+    finally:
+        os.umask(before)
+    assert os.stat(path).st_mode & 0o777 == mode
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_an_overwritten_checkpoint_keeps_its_mode(tmp_path):
+    path = lt.save(nn.Linear(2, 1), tmp_path / "m.pt")
+    os.chmod(path, 0o640)
+    lt.save(nn.Linear(2, 1), path)
+    assert os.stat(path).st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("path, error, pattern", [
+    (None, TypeError, "`path` must be a file path.*NoneType"),
+    (5, TypeError, "`path` must be a file path.*int"),
+    (b"m.pt", TypeError, "`path` must be a file path.*bytes"),
+    ("", ValueError, "`path` is empty"),
+])
+def test_save_and_load_name_a_bad_path(tmp_path, monkeypatch, path, error, pattern):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(error, match=pattern):
+        lt.save(nn.Linear(2, 1), path)
+    with pytest.raises(error, match=pattern):
+        lt.load(path)
+    assert _files(tmp_path) == []
+
+
+def test_save_into_a_file_as_folder_names_the_folder(tmp_path):
+    (tmp_path / "f").write_text("")
+    with pytest.raises(NotADirectoryError, match="folder for `path`"):
+        lt.save(nn.Linear(2, 1), tmp_path / "f" / "m.pt")
+    assert _files(tmp_path) == ["f"]
+
+
+# --- hand-made, mismatched and non-finite checkpoints ---------------------------------------------
+
+def _hand_made(tmp_path, change):
+    """A SimpleClassifier(2, 4, 1) checkpoint after ``change(payload)``."""
+    payload = lt.read_checkpoint(lt.save(lt.SimpleClassifier(2, 4, 1), tmp_path / "good.pt"))
+    change(payload)
+    path = tmp_path / "hand.pt"
+    torch.save(payload, path)
+    return path
+
+
+def _fill(key, value):
+    return lambda p: p["state_dict"][key].fill_(value)
+
+
+@pytest.mark.parametrize("change, pattern", [
+    (lambda p: p["architecture"]["config"].update(num_inputs=3), r"do not fit the recorded SimpleClassifier: shapes differ.*linear1\.weight \(4, 2\) vs \(4, 3\)"),
+    (lambda p: p["architecture"]["config"].update(num_hidden=9), r"shapes differ"),
+    (lambda p: p["state_dict"].pop("linear2.bias"), r"missing keys \[linear2\.bias\]"),
+    (lambda p: p["state_dict"].update(extra=torch.zeros(1)), r"unexpected keys \[extra\]"),
+    (lambda p: p["state_dict"].update({"linear1.weight": torch.zeros(4, 2, dtype=torch.long)}),
+     r"kinds differ.*linear1\.weight integer vs floating"),
+    (lambda p: p["architecture"]["config"].update(bogus=1), r"cannot rebuild.*SimpleClassifier\(\*\*"),
+    (lambda p: p["architecture"]["config"].update(num_inputs="two"), r"cannot rebuild.*num_inputs"),
+    (lambda p: p["architecture"].update(config=[2, 4]), r"cannot rebuild.*malformed"),
+    (lambda p: p.update(architecture=None, note=None), r"cannot rebuild it \(it records no constructor arguments\).*`model=`"),
+    (lambda p: p.update(dtype="float128"), r"malformed.*dtype 'float128'"),
+    (lambda p: p.update(format_version="2"), r"malformed.*format_version"),
+    (lambda p: p.update(metadata=[1]), r"malformed.*metadata is a list"),
+    (lambda p: p.update(versions="x"), r"malformed.*versions is a str"),
+    (lambda p: p.update(spec={"task": "clustering"}), r"malformed spec"),
+    (lambda p: p.update(state_dict=[1]), r"not a dict of named tensors"),
+    (lambda p: p.update(state_dict={1: torch.zeros(1)}), r"not a dict of named tensors"),
+    (_fill("linear1.weight", float("nan")), r"NaN or infinite values in \[linear1\.weight\].*allow_nonfinite=True"),
+    (_fill("linear2.bias", float("inf")), r"NaN or infinite values in \[linear2\.bias\]"),
+], ids=["config-width", "config-hidden", "missing-key", "extra-key", "integer-weights", "unknown-argument",
+        "string-argument", "config-not-a-dict", "no-record", "bad-dtype", "bad-format-version", "bad-metadata",
+        "bad-versions", "bad-spec", "state-dict-not-a-dict", "state-dict-key-not-a-string", "nan-weights",
+        "inf-bias"])
+def test_a_hand_made_checkpoint_gives_one_clear_error(tmp_path, change, pattern):
+    path = _hand_made(tmp_path, change)
+    with pytest.raises(ValueError, match=pattern) as info:
+        lt.load(path)
+    assert str(path) in str(info.value)
+
+
+def test_a_format_1_checkpoint_without_a_class_is_malformed(tmp_path):
+    state = lt.SimpleClassifier(2, 4, 1).state_dict()
+    torch.save({"format": checkpoints.FORMAT, "format_version": 1, "state_dict": state}, tmp_path / "v1.pt")
+    with pytest.raises(ValueError, match="records no model class"):
+        lt.load(tmp_path / "v1.pt")
+
+
+@lt.register_model
+class CountedNet(nn.Module):
+    """Counts the builds that allocate real weights (the meta device's do not)."""
+
+    real_builds = 0
+
+    def __init__(self, width: int = 3):
+        super().__init__()
+        self.config = dict(width=width)
+        self.linear = nn.Linear(width, 1)
+        if not self.linear.weight.is_meta:
+            type(self).real_builds += 1
+
+
+def test_load_checks_the_record_against_the_weights_before_building_the_model(tmp_path):
+    path = lt.save(CountedNet(3), tmp_path / "m.pt")
+    payload = lt.read_checkpoint(path)
+    payload["architecture"]["config"]["width"] = 5
+    torch.save(payload, tmp_path / "wrong.pt")
+    CountedNet.real_builds = 0
+    with pytest.raises(ValueError, match="shapes differ"):
+        lt.load(tmp_path / "wrong.pt")
+    assert CountedNet.real_builds == 0
+    assert isinstance(lt.load(path), CountedNet) and CountedNet.real_builds == 1
+
+
+def test_a_mismatched_file_leaves_the_given_model_unchanged(tmp_path):
+    path = lt.save(Net(3, 5).double(), tmp_path / "m.pt")
+    target = Net(3, 6)
+    before = params_of(target)
+    with pytest.raises(ValueError, match="do not fit the given Net.*shapes differ"):
+        lt.load(path, model=target)
+    assert_same_params(before, params_of(target))
+    assert target.body[0].weight.dtype == torch.float32  # not converted to the file's float64
+
+
+def test_non_finite_weights_load_with_a_warning_when_allowed(tmp_path):
+    path = _hand_made(tmp_path, _fill("linear1.bias", float("nan")))
+    with pytest.warns(RuntimeWarning, match=r"NaN or infinite.*linear1\.bias.*allow_nonfinite=True"):
+        model = lt.load(path, allow_nonfinite=True)
+    assert torch.isnan(model.linear1.bias).all()
+    with pytest.raises(TypeError, match="`allow_nonfinite`"):
+        lt.load(path, allow_nonfinite="yes")
+
+
+def test_buffers_may_hold_infinities_but_not_nan(tmp_path):
+    class Masked(nn.Module):
+        def __init__(self, n=3):
+            super().__init__()
+            self.n = n
+            self.linear = nn.Linear(n, n)
+            self.register_buffer("mask", torch.triu(torch.full((n, n), float("-inf")), diagonal=1))
+
+    model = Masked()
+    path = lt.save(model, tmp_path / "m.pt")
+    assert torch.isinf(lt.load(path, model=Masked()).mask).any()  # an attention mask: fine
+    model.mask[0, 0] = float("nan")
+    lt.save(model, path)
+    with pytest.raises(ValueError, match=r"NaN or infinite values in \[mask\]"):
+        lt.load(path, model=Masked())
+
+
+def test_a_model_that_diverged_is_saved_but_refused_on_load(tmp_path):
+    model = lt.SimpleClassifier(2, 4, 1)
+    with torch.no_grad():
+        model.linear2.weight.fill_(float("inf"))
+    path = lt.save(model, tmp_path / "m.pt")  # saving keeps the evidence
+    with pytest.raises(ValueError, match="linear2.weight"):
+        lt.load(path)

@@ -278,3 +278,155 @@ def test_tensor_dataset_takes_float64_arrays_as_float32():
     np.testing.assert_allclose(ds.x.numpy(), x, rtol=1e-6)
     reg = lt.TensorDataset(x, x[:, 0] * 2.0)
     assert reg.task == "regression" and reg.y.dtype == torch.float32
+
+
+# --- memory: no needless copies of the data ---------------------------------------------------------
+
+from learntorch import adapters  # noqa: E402
+from learntorch.arrays import frame_matrix, numbers_in_objects  # noqa: E402
+
+
+def _frame_from_array(x: np.ndarray) -> pd.DataFrame:
+    """A frame over ``x``'s memory, as pandas 2 makes one from an array (pandas 3 needs copy=False)."""
+    frame = pd.DataFrame(x, columns=[f"p{i}" for i in range(x.shape[1])], copy=False)
+    frame["label"] = np.arange(len(x)) % 3
+    return frame
+
+
+def _read_only(x: np.ndarray) -> np.ndarray:
+    view = x.view()
+    view.flags.writeable = False
+    return view
+
+
+def test_numpy_inputs_are_shared_not_copied():
+    x, y = np.random.rand(50, 4).astype(np.float32), np.arange(50) % 2
+    table = adapters.as_table((x, y), "train")
+    assert np.shares_memory(table.x.numpy(), x)
+    ds = lt.TensorDataset(x, y)
+    assert np.shares_memory(ds.x.numpy(), x)
+
+
+def test_a_frame_made_from_an_array_is_read_in_place():
+    x = np.random.rand(60, 5).astype(np.float32)
+    frame = _frame_from_array(x)
+    table = adapters.as_table(frame, "train", y="label")
+    assert np.shares_memory(table.x.numpy(), x) and table.x.is_contiguous()
+    assert torch.equal(table.x, torch.from_numpy(x))
+    assert adapters.as_table(frame, "train", y="label", dtype=torch.float64).x.dtype == torch.float64
+
+
+def test_read_only_arrays_are_shared_by_fit_but_copied_into_a_dataset(recwarn):
+    x = _read_only(np.random.rand(40, 3).astype(np.float32))
+    table = adapters.as_table((x, np.arange(40) % 2), "train")
+    assert np.shares_memory(table.x.numpy(), x)
+    ds = lt.TensorDataset(x, np.arange(40) % 2)
+    assert not np.shares_memory(ds.x.numpy(), x)  # the dataset's tensor is the user's to write into
+    ds.x[0, 0] = 5.0
+    assert x[0, 0] != 5.0
+    assert not [w for w in recwarn if "not writable" in str(w.message)]
+
+
+@pytest.mark.parametrize("layout", ["column-major", "mixed-blocks", "float64", "int"])
+def test_frames_that_need_a_copy_get_one_row_major_copy(layout):
+    rng = np.random.default_rng(0)
+    if layout == "column-major":
+        frame = pd.DataFrame({f"c{i}": rng.random(30, dtype=np.float32) for i in range(4)})
+    elif layout == "mixed-blocks":
+        frame = pd.DataFrame({"a": rng.random(30, dtype=np.float32), "b": rng.random(30),
+                              "c": np.arange(30), "d": rng.random(30, dtype=np.float32)})
+    elif layout == "float64":
+        frame = pd.DataFrame(rng.random((30, 4)))
+    else:
+        frame = pd.DataFrame(rng.integers(0, 9, (30, 4)))
+    columns = list(frame.columns)
+    got = frame_matrix(frame, columns, "x", np.dtype(np.float32))
+    assert got.flags.c_contiguous and got.dtype == np.float32
+    np.testing.assert_array_equal(got, frame.to_numpy(dtype=np.float32))
+
+
+def test_frame_matrix_names_non_numeric_and_duplicate_columns():
+    frame = pd.DataFrame({"a": [1.0, 2.0], "s": ["x", "y"], "k": pd.Categorical(["u", "v"])})
+    with pytest.raises(ValueError, match=r"input columns \['s', 'k'\] of `train` are not numeric"):
+        frame_matrix(frame, ["a", "s", "k"], "train")
+    with pytest.raises(ValueError, match=r"columns \['a'\] of `train` are not unique"):
+        frame_matrix(frame, ["a", "a"], "train")
+
+
+def test_nullable_columns_become_nan_which_the_finiteness_check_names():
+    frame = pd.DataFrame({"a": pd.array([1, None, 3], dtype="Int64"), "b": [1.0, 2.0, 3.0], "y": [0, 1, 0]})
+    with pytest.raises(ValueError, match="`train`.*NaN or infinite"):
+        lt.fit(lt.LogisticRegression(2), frame, y="y", epochs=1, progress=False)
+
+
+def test_from_frame_copies_the_inputs_at_most_once():
+    import tracemalloc
+    x = np.random.rand(20000, 50).astype(np.float32)  # 4 MB
+    frame = _frame_from_array(x)
+    tracemalloc.start()
+    try:
+        ds = lt.from_frame(frame, [f"p{i}" for i in range(50)], "label")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.3 * x.nbytes, f"from_frame allocated {peak / x.nbytes:.2f}x the inputs"
+    assert torch.equal(ds.x, torch.from_numpy(x))
+
+
+def test_float64_frames_convert_to_float32_once():
+    import tracemalloc
+    frame = pd.DataFrame(np.random.rand(20000, 50), columns=[f"c{i}" for i in range(50)])  # float64, 8 MB
+    tracemalloc.start()
+    try:
+        table = adapters.as_table(frame, "train", x=list(frame.columns)[:-1], y="c49", dtype=torch.float32)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert table.x.dtype == torch.float32
+    assert peak < 1.3 * 20000 * 49 * 4, f"{peak / (20000 * 49 * 4):.2f}x the float32 inputs"
+
+
+def test_large_data_yields_target_batches_as_views_of_one_block():
+    # Targets gathered once per epoch: a loop that keeps them holds views, not a small allocation
+    # per step that fragments the heap between input batches.
+    x, y = torch.randn(6000, 800), torch.arange(6000)  # 19 MB of inputs: the per-batch path
+    batches = list(lt.BatchIterator(x, y, 128, shuffle=True, generator=torch.Generator().manual_seed(0)))
+    storages = {yb.untyped_storage().data_ptr() for _, yb in batches}
+    assert len(storages) == 1
+    seen = torch.cat([yb for _, yb in batches])
+    assert torch.equal(seen.sort().values, y)
+    assert all(torch.equal(xb, x[yb]) for xb, yb in batches)
+
+
+@pytest.mark.parametrize("values, expected", [
+    (pd.Series([-225.0, 3.5, 203.0], dtype=object), np.array([-225.0, 3.5, 203.0])),
+    (np.array([1, 2, 3], dtype=object), np.array([1, 2, 3])),
+    (pd.Series([1, 2.5, np.int64(3)], dtype=object), np.array([1.0, 2.5, 3.0])),
+])
+def test_numbers_in_an_object_column_are_numbers(values, expected):
+    got = numbers_in_objects(values)
+    assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("values", [pd.Series(["a", 1], dtype=object), np.array([True, 1], dtype=object),
+                                    pd.Series(["3.5", "-2"], dtype=object), pd.Series([1.0, None], dtype=object)])
+def test_names_and_missing_values_stay_labels(values):
+    assert numbers_in_objects(values) is values
+
+
+def test_from_frame_keeps_floats_in_an_object_column_as_regression_targets():
+    # Issue 14: these became the category codes 0, 1, 2 and trained a wrong model without a word.
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "t": pd.Series([-225.0, 3.5, 203.0], dtype=object)})
+    for task in (None, "regression"):
+        ds = lt.from_frame(frame, ["a"], "t", task=task)
+        assert ds.task == "regression" and ds.classes is None
+        assert torch.equal(ds.y, torch.tensor([-225.0, 3.5, 203.0]))
+    strings = frame.assign(t=["-225", "3.5", "203"])
+    assert torch.equal(lt.from_frame(strings, ["a"], "t", task="regression").y, torch.tensor([-225.0, 3.5, 203.0]))
+
+
+def test_fit_on_a_frame_with_floats_in_an_object_column_does_regression():
+    frame = pd.DataFrame({"a": np.linspace(0, 1, 20), "t": pd.Series(list(np.linspace(-100, 100, 20)), dtype=object)})
+    history = lt.fit(lt.LinearRegression(1), frame, y="t", epochs=1, progress=False)
+    assert history.params["task"] == "regression"

@@ -21,10 +21,13 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
+import numpy as np
 import torch
 from torch import nn
 
 from ..data import _check_nonnegative, _check_positive_int, all_finite
+from ..metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
+from ..suggest import did_you_mean
 from .history import History, TrainingDiverged
 
 __all__ = [
@@ -51,6 +54,7 @@ class TrainingState:
         self.stop_now = False
         self.stop_reason: Optional[str] = None
         self.interrupted = False
+        self.initial_loss: Optional[float] = None  # the loss before training, when known
         self.save_checkpoint: Optional[Callable[[Union[str, os.PathLike]], Path]] = None
 
     @property
@@ -278,7 +282,10 @@ class DivergenceGuard(Callback):
         self._points: List[Dict[str, torch.Tensor]] = []
 
     def on_fit_begin(self, state: TrainingState) -> None:
-        self.best, self.warned, self._points = math.inf, False, []
+        # The loss before training is the first yardstick, so that a run exploding from its
+        # first epoch (Adam at lr=1e6) is caught too.
+        self.best = state.initial_loss if state.initial_loss is not None else math.inf
+        self.warned, self._points = False, []
 
     def on_epoch_begin(self, state: TrainingState) -> None:
         # The last two epoch starts: an epoch that began with broken weights shows a NaN loss, so
@@ -326,20 +333,36 @@ def _monitor_mode(monitor: str, mode: str) -> str:
     return mode
 
 
+# Every name a history can log: the loss and each metric on either split, and the learning rate.
+MONITORABLE = tuple(f"{split}_{m}" for split in ("train", "valid")
+                    for m in ("loss",) + CLASSIFICATION_METRICS + REGRESSION_METRICS) + ("lr",)
+
+
+def check_monitor_name(monitor: Any) -> str:
+    """A name some history can log (``valid_loss``, ``train_accuracy``, ``lr``...), checked when the
+    callback is made, so that ``val_loss`` fails at once with a suggestion, not at fit time."""
+    if not isinstance(monitor, str):
+        raise TypeError(f"`monitor` must be a metric name such as 'valid_loss', got {monitor!r}")
+    if monitor not in MONITORABLE:
+        raise ValueError(f"`monitor` must be a history metric: 'train_' or 'valid_' and 'loss' or a metric name "
+                         f"(e.g. 'valid_loss', 'valid_accuracy'), or 'lr'; got {monitor!r}."
+                         f"{did_you_mean(monitor, MONITORABLE)}")
+    return monitor
+
+
 def check_monitor(monitor: str, state: TrainingState, who: str) -> None:
     """Refuse, before any weight changes, a metric this run will not log."""
     if monitor not in state.available:
         hint = " (pass `valid` or `valid_fraction` to fit for valid_* metrics)" if monitor.startswith("valid_") else ""
-        raise ValueError(f"{who} cannot monitor {monitor!r}: this run logs {state.available}{hint}")
+        raise ValueError(f"{who} cannot monitor {monitor!r}: this run logs {state.available}{hint}."
+                         f"{did_you_mean(monitor, state.available)}")
 
 
 class KeepBestWeights(Callback):
     """Remember the weights of the best epoch by ``monitor`` and load them when training ends."""
 
     def __init__(self, monitor: str = "valid_loss", mode: str = "auto") -> None:
-        if not isinstance(monitor, str):
-            raise TypeError(f"`monitor` must be a metric name, got {monitor!r}")
-        self.monitor = monitor
+        self.monitor = check_monitor_name(monitor)
         self.mode = _monitor_mode(monitor, mode)
         self.best: Optional[float] = None
         self.best_epoch: Optional[int] = None
@@ -383,6 +406,8 @@ class EarlyStopping(KeepBestWeights):
         super().__init__(monitor, mode)
         self.patience = _check_positive_int(patience, "patience")
         self.min_delta = _check_nonnegative(min_delta, "min_delta")
+        if not isinstance(restore_best_weights, (bool, np.bool_)):
+            raise TypeError(f"`restore_best_weights` must be True or False, got {restore_best_weights!r}")
         self.restore_best_weights = bool(restore_best_weights)
         self.wait = 0
 
@@ -428,7 +453,7 @@ class ModelCheckpoint(Callback):
         self.path = Path(path).expanduser()
         if not self.path.parent.exists():
             raise FileNotFoundError(f"the folder for `path` does not exist: {self.path.parent}")
-        self.monitor = monitor
+        self.monitor = None if monitor is None else check_monitor_name(monitor)
         self.every = _check_positive_int(every, "every")
         self.mode = _monitor_mode(monitor, mode) if monitor is not None else None
         self.best: Optional[float] = None

@@ -20,8 +20,9 @@ from ..adapters import Stream
 from ..devices import threads
 from ..evaluation import model_outputs, select_output
 from ..metrics import compute_metrics
-from .callbacks import (Callback, DivergenceGuard, InterruptHandler, ProgressBar, RecordHistory, TrainingState,
-                        as_callback, overrides, show_progress)
+from .callbacks import (Callback, CSVLogger, DivergenceGuard, InterruptHandler, ProgressBar, RecordHistory,
+                        TensorBoardLogger, TrainingState, as_callback, overrides, show_progress)
+from .distributed import Distributed
 from .history import History
 from .live import LivePlot
 from .prepare import Run, prepare
@@ -93,22 +94,33 @@ def fit(
     (``history.interrupted``). A non-finite loss raises :class:`TrainingDiverged` (with the
     history) and leaves the last finite weights; an exploding loss warns, or stops with
     ``on_divergence="stop"``.
+
+    **Several processes.** Started by ``torchrun`` (or :func:`learntorch.launch`), ``fit`` trains
+    data-parallel with DistributedDataParallel: ``batch_size`` is the global batch, split among
+    the processes, and every process ends with the weights and history of one process training
+    alone; rank 0 alone shows progress and writes checkpoints and logs (see ``distributed.py``).
     """
-    extra = _callbacks(callbacks, progress, on_divergence, live)
-    run = prepare(model, train, epochs=epochs, batch_size=batch_size, loss=loss, optimizer=optimizer, lr=lr,
-                  weight_decay=weight_decay, valid=valid, valid_fraction=valid_fraction, metrics=metrics,
-                  scheduler=scheduler, clip_grad_norm=clip_grad_norm, accumulate=accumulate, precision=precision,
-                  device=device, seed=seed, shuffle=shuffle, num_threads=num_threads, task=task, x=x, y=y,
-                  output=output, loader=loader)
-    history = History(run.history_params)
-    state = TrainingState(model, run.optimizer, history, run.history_params["epochs"], _available(run))
-    if run.schedule is not None and run.schedule.on_plateau and run.schedule.monitor not in state.available:
-        raise ValueError(f"the `scheduler` cannot monitor {run.schedule.monitor!r}: this run logs {state.available}")
-    state.save_checkpoint = saver(run, state, extra)
-    if resume is not None:
-        restore(resume, run, state, extra)
-    with threads(run.num_threads):
-        _loop(run, state, extra)
+    strategy = Distributed.detect()  # torchrun's environment: data-parallel (distributed.py)
+    extra = _on_this_rank(_callbacks(callbacks, progress, on_divergence, live), strategy)
+    try:
+        run = prepare(model, train, epochs=epochs, batch_size=batch_size, loss=loss, optimizer=optimizer, lr=lr,
+                      weight_decay=weight_decay, valid=valid, valid_fraction=valid_fraction, metrics=metrics,
+                      scheduler=scheduler, clip_grad_norm=clip_grad_norm, accumulate=accumulate, precision=precision,
+                      device=device, seed=seed, shuffle=shuffle, num_threads=num_threads, task=task, x=x, y=y,
+                      output=output, loader=loader, strategy=strategy)
+        history = History(run.history_params)
+        state = TrainingState(model, run.optimizer, history, run.history_params["epochs"], _available(run))
+        state.initial_loss = run.initial_loss
+        if run.schedule is not None and run.schedule.on_plateau and run.schedule.monitor not in state.available:
+            raise ValueError(f"the `scheduler` cannot monitor {run.schedule.monitor!r}: this run logs "
+                             f"{state.available}")
+        state.save_checkpoint = saver(run, state, extra)
+        if resume is not None:
+            restore(resume, run, state, extra)
+        with threads(run.num_threads):
+            _loop(run, state, extra)
+    finally:
+        strategy.close()  # the process group, if fit initialised it
     model.eval()
     return history
 
@@ -134,6 +146,17 @@ def _callbacks(user: Iterable, progress: Union[bool, str], on_divergence: str, l
     return defaults + mine + tail
 
 
+# Callbacks that only show or write things: in a distributed run rank 0 runs them, the others
+# would repeat them (checkpoints are written by rank 0 alone, in state.flush).
+_OUTPUT_CALLBACKS = (ProgressBar, LivePlot, CSVLogger, TensorBoardLogger)
+
+
+def _on_this_rank(callbacks: List[Callback], strategy: Distributed) -> List[Callback]:
+    if strategy.is_main:
+        return callbacks
+    return [cb for cb in callbacks if not isinstance(cb, _OUTPUT_CALLBACKS)]
+
+
 def _available(run: Run) -> List[str]:
     """The history keys this run will log."""
     keys = ["train_loss"] + [f"train_{m}" for m in run.metrics]
@@ -148,25 +171,28 @@ def _loop(run: Run, state: TrainingState, callbacks: List[Callback]) -> None:
     try:
         for cb in callbacks:
             cb.on_fit_begin(state)
-        run.model.train()
+        run.step_model.train()
         for epoch in range(history.epochs + 1, state.epochs + 1):
             state.epoch = epoch
+            run.dist.begin_epoch(epoch)
             for cb in callbacks:
                 cb.on_epoch_begin(state)
             lr = state.lr
             logs = _full_batch_epoch(run) if run.lbfgs else _epoch(run, state, batch_callbacks)
-            if state.stop_now:
+            stop_now, _ = run.dist.stopping(state)  # in a distributed run, every rank or none
+            if stop_now:
                 break  # a part epoch is not recorded; the weights are those of its last step
             if run.valid is not None:
                 logs.update(_validate(run))
-                run.model.train()
+                run.step_model.train()
             logs["lr"] = lr
             state.logs = logs
             _schedule_epoch(run, logs)
             for cb in callbacks:
                 cb.on_epoch_end(state)
             state.flush_saves()
-            if state.stop_training:
+            _, stop_training = run.dist.stopping(state)
+            if stop_training:
                 history.stopped_early = not state.interrupted
                 break
     except KeyboardInterrupt:
@@ -192,7 +218,8 @@ def _end(callbacks: List[Callback], state: TrainingState) -> None:
 
 def _epoch(run: Run, state: TrainingState, batch_callbacks: List[Callback]) -> Dict[str, float]:
     """One pass over the batches; returns the epoch's train loss and metrics."""
-    model, opt, step_loss, dev = run.model, run.optimizer, run.step_loss, run.device
+    model, opt, step_loss, dev = run.step_model, run.optimizer, run.step_loss, run.device
+    agree = run.dist.stop_after_step if run.dist.active else None  # ranks decide together
     k, pick, move, keep = run.accumulate, run.output is not None, run.move, bool(run.metrics)
     plain_step = run.clip_grad_norm is None and run.precision.scaler is None
     batch_schedule = run.schedule is not None and run.schedule.interval == "batch"
@@ -239,7 +266,7 @@ def _epoch(run: Run, state: TrainingState, batch_callbacks: List[Callback]) -> D
             state.batch_logs = {"loss": batch_loss.item(), "lr": state.lr}
             for cb in batch_callbacks:
                 cb.on_batch_end(state)
-        if state.stop_now:
+        if state.stop_now if agree is None else agree(state):
             break
     if k > 1 and i % k:
         _step(run)  # the last, smaller group of an epoch
@@ -297,16 +324,22 @@ def _epoch_logs(run: Run, losses: List[torch.Tensor], outs: List[torch.Tensor], 
     stacked = torch.stack(losses)
     sizes = run.sizes if sizes is None else sizes
     weights = torch.as_tensor(sizes[:len(losses)], dtype=stacked.dtype, device=stacked.device)
-    logs = {"train_loss": (torch.dot(stacked, weights) / weights.sum()).item()}
+    total, count = torch.dot(stacked, weights), weights.sum()
+    if run.dist.active:  # the loss and metrics of every rank's rows
+        total, count = run.dist.all_reduce_sum(total, count)
+    logs = {"train_loss": (total / count).item()}
     if outs:
-        scores = compute_metrics(run.metrics, torch.cat(outs), torch.cat(targets), run.spec)
+        out, y = torch.cat(outs), torch.cat(targets)
+        if run.dist.active:
+            out, y = run.dist.all_gather_rows(out), run.dist.all_gather_rows(y)
+        scores = compute_metrics(run.metrics, out, y, run.spec)
         logs.update({f"train_{name}": value for name, value in scores.items()})
     return logs
 
 
 def _validate(run: Run) -> Dict[str, float]:
     """Loss and metrics on the validation data, in eval mode (checked before epoch 1)."""
-    outputs, y = model_outputs(run.model, run.valid, run.output)
+    outputs, y = (run.dist.valid_outputs if run.dist.active else model_outputs)(run.model, run.valid, run.output)
     if isinstance(run.valid, Stream):
         y = run.valid_targets(y)  # a Table's targets were made ready before epoch 1
     row_shape = run.valid_targets.row_shape
@@ -317,7 +350,7 @@ def _validate(run: Run) -> Dict[str, float]:
         logs = {"valid_loss": float(loss)}
         scores = compute_metrics(run.metrics, outputs, y, run.spec)
     logs.update({f"valid_{name}": value for name, value in scores.items()})
-    return logs
+    return run.dist.broadcast(logs) if run.dist.active else logs  # the same numbers on every rank
 
 
 def _schedule_epoch(run: Run, logs: Dict[str, float]) -> None:

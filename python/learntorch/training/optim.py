@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from ..data import _check_nonnegative
+from ..suggest import did_you_mean
 
 __all__ = ["make_optimizer", "optimizer", "scheduler", "OptimizerFactory", "SchedulerFactory", "Precision"]
 
@@ -54,7 +55,7 @@ class OptimizerFactory:
         key = self.name.lower() if isinstance(self.name, str) else self.name
         if key not in _OPTIMIZERS:
             raise ValueError(f"`optimizer` must be one of {sorted(_OPTIMIZERS)}, a torch optimizer or a factory "
-                             f"f(params), got {self.name!r}")
+                             f"f(params), got {self.name!r}.{did_you_mean(self.name, _OPTIMIZERS)}")
         self.name = key
 
     def __call__(self, params: Any, lr: Optional[float] = None, weight_decay: float = 0.0) -> torch.optim.Optimizer:
@@ -132,7 +133,7 @@ class SchedulerFactory:
         names = ("step", "multistep", "exponential", "cosine", "plateau", "onecycle", "linear", "cyclic")
         if not isinstance(self.name, str) or self.name.lower() not in names:
             raise ValueError(f"`scheduler` must be one of {list(names)}, a torch LR scheduler or a factory "
-                             f"f(optimizer), got {self.name!r}")
+                             f"f(optimizer), got {self.name!r}.{did_you_mean(self.name, names)}")
         self.name = self.name.lower()
         if self.interval is None:
             self.interval = "batch" if self.name in _BATCH_SCHEDULERS else "epoch"

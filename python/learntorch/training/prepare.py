@@ -17,12 +17,12 @@ from torch import nn
 
 from ..adapters import Stream, Table, as_source
 from ..data import BatchIterator, _check_int, _check_positive_int, _generator
-from ..devices import resolve_device
 from ..evaluation import _param, select_output
 from ..losses import bernoulli_nll_bce, cross_entropy, default_loss, get_loss, loss_scale, mse
 from ..metrics import check_metrics
 from ..splits import check_fraction, split_indices
 from ..tasks import Spec, check_output, get_spec, loss_targets, resolve_task, set_spec, targets_for
+from .distributed import Distributed
 from .optim import Precision, Schedule, make_optimizer, make_schedule
 
 # Models up to this many parameters train faster on one CPU thread than on several.
@@ -54,8 +54,15 @@ class Run:
     move: bool = False               # data too big for the GPU moves batch by batch
     full_batch: Optional[Tuple[torch.Tensor, torch.Tensor]] = None  # L-BFGS
     l2: float = 0.0                  # L-BFGS's weight decay, as a penalty in the loss
+    initial_loss: Optional[float] = None  # on the first batch before training: divergence's yardstick
     generator: Optional[torch.Generator] = None
     history_params: dict = field(default_factory=dict)
+    step_model: Optional[nn.Module] = None  # what the steps call: the model, or its DDP wrapper
+    dist: Distributed = field(default_factory=Distributed)  # a single process unless distributed
+
+    def __post_init__(self) -> None:
+        if self.step_model is None:
+            self.step_model = self.model
 
     @property
     def lbfgs(self) -> bool:
@@ -82,8 +89,12 @@ def _threads(num_threads: Any, device: torch.device, n_params: int) -> Optional[
 def prepare(model: nn.Module, train: Any, *, epochs: int, batch_size: int, loss: Any, optimizer: Any, lr: Any,
             weight_decay: Any, valid: Any, valid_fraction: Any, metrics: Any, scheduler: Any, clip_grad_norm: Any,
             accumulate: Any, precision: Any, device: Any, seed: Any, shuffle: Any, num_threads: Any, task: Any,
-            x: Any, y: Any, output: Any, loader: Any) -> Run:
-    """Check every argument and build the :class:`Run`, before any weight changes."""
+            x: Any, y: Any, output: Any, loader: Any, strategy: Optional[Distributed] = None) -> Run:
+    """Check every argument and build the :class:`Run`, before any weight changes.
+
+    ``strategy`` (a distributed run) picks the device and shards the data; see distributed.py.
+    """
+    strategy = strategy if strategy is not None else Distributed()
     if not isinstance(model, nn.Module):
         raise TypeError(f"`model` must be a torch.nn.Module, got {type(model).__name__}")
     epochs = _check_int(epochs, "epochs", 0)
@@ -96,8 +107,10 @@ def prepare(model: nn.Module, train: Any, *, epochs: int, batch_size: int, loss:
     valid_fraction = None if valid_fraction is None else check_fraction(valid_fraction)
     clip = _check_clip(clip_grad_norm)
     output = check_output(output)
-    dev = resolve_device(device)
-    generator = _generator(seed)
+    strategy.check_batch_size(batch_size)
+    dev = strategy.start(device)
+    run_seed = strategy.shared_seed(seed)  # a distributed run without a seed shares rank 0's
+    generator = _generator(run_seed)
     loss_given = get_loss(loss) if loss is not None else None
     n_params = sum(p.numel() for p in model.parameters())
     threads_ = _threads(num_threads, dev, n_params)
@@ -109,6 +122,8 @@ def prepare(model: nn.Module, train: Any, *, epochs: int, batch_size: int, loss:
     dtype = _param(model)[0]
     source = as_source(train, "train", x=x, y=y, batch_size=batch_size, shuffle=bool(shuffle), generator=generator,
                        device=dev, loader=loader)
+    source = strategy.shard_source(source, train, batch_size=batch_size, shuffle=bool(shuffle),
+                                   seed=run_seed, device=dev, loader=loader)
     valid_source = None if valid is None else as_source(valid, "valid", x=x, y=y, batch_size=batch_size,
                                                         device=dev, loader=loader)
     first_x, first_y = (source.x, source.y) if isinstance(source, Table) else source.first("train")
@@ -142,7 +157,8 @@ def prepare(model: nn.Module, train: Any, *, epochs: int, batch_size: int, loss:
         if _probe(model, vx, output, dtype, dev, "valid") != row_shape:
             raise ValueError("`valid` gives the model outputs of another shape than `train` does")
     spec = Spec(task=task, classes=classes, scale=scale, output=output,
-                feature_names=source.feature_names if isinstance(source, Table) else None)
+                feature_names=source.feature_names if isinstance(source, Table) else None,
+                nobs=len(source) if isinstance(source, Table) else None)
     opt = make_optimizer(model, optimizer, lr, weight_decay)
     lbfgs = isinstance(opt, torch.optim.LBFGS)
     if lbfgs and not isinstance(source, Table):
@@ -160,7 +176,9 @@ def prepare(model: nn.Module, train: Any, *, epochs: int, batch_size: int, loss:
                              dtype=torch.float32, device=dev)
         steps = len(batches)
         full = (x_dev.to(dev), y_dev.to(dev)) if lbfgs else None
+        initial = _initial_loss(model, x_dev[:batch_size], y_dev[:batch_size], loss_fn, output, dev)
     else:
+        initial = None
         batches = _StreamBatches(source, to_targets, dev, dtype)
         sizes, move, full = batches.sizes, False, None
         steps = _steps(source)
@@ -169,12 +187,30 @@ def prepare(model: nn.Module, train: Any, *, epochs: int, batch_size: int, loss:
     params = dict(epochs=epochs, batch_size=batch_size, optimizer=type(opt).__name__, lr=opt.param_groups[0]["lr"],
                   weight_decay=weight_decay, task=task, loss=getattr(loss_fn, "__name__", type(loss_fn).__name__),
                   device=str(dev), seed=seed, metrics=list(metric_names), precision=prec.key)
-    return Run(model=model, device=dev, spec=spec, loss_fn=loss_fn, step_loss=_fast_loss(loss_fn), optimizer=opt,
-               batches=batches, sizes=sizes, steps_per_epoch=steps, metrics=metric_names, valid=valid_source,
-               valid_targets=valid_targets, precision=prec, schedule=schedule, clip_grad_norm=clip,
-               accumulate=accumulate, output=output, num_threads=threads_, move=move, full_batch=full,
-               generator=generator, history_params=params,
-               l2=float(weight_decay) if lbfgs else 0.0)
+    run = Run(model=model, device=dev, spec=spec, loss_fn=loss_fn, step_loss=_fast_loss(loss_fn), optimizer=opt,
+              batches=batches, sizes=sizes, steps_per_epoch=steps, metrics=metric_names, valid=valid_source,
+              valid_targets=valid_targets, precision=prec, schedule=schedule, clip_grad_norm=clip,
+              accumulate=accumulate, output=output, num_threads=threads_, move=move, full_batch=full,
+              generator=generator, history_params=params,
+              l2=float(weight_decay) if lbfgs else 0.0, initial_loss=initial)
+    return strategy.adapt(run)  # a distributed run: DDP, this rank's share of the batches, scaled loss
+
+
+def _initial_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: Callable, output: Any,
+                  device: torch.device) -> Optional[float]:
+    """The loss before any step, on the first rows, in eval mode: so that a loss already
+    exploding in epoch 1 has something to be compared with."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = select_output(model(x.to(device)), output)
+            value = float(loss_fn(out, y.to(device)))
+    except Exception:  # noqa: BLE001 - a yardstick only; training reports real errors itself
+        return None
+    finally:
+        model.train(was_training)
+    return value if math.isfinite(value) else None
 
 
 def _steps(source: Stream) -> int:

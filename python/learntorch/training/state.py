@@ -39,9 +39,9 @@ def saver(run: Run, state: TrainingState, callbacks: List[Callback]) -> Callable
 
 
 def flush(run: Run, state: TrainingState, callbacks: List[Callback]) -> None:
-    """Write the queued training checkpoints."""
+    """Write the queued training checkpoints (in a distributed run, rank 0 alone writes them)."""
     paths, state.pending_saves = state.pending_saves, []  # type: ignore[attr-defined]
-    if not paths:
+    if not paths or not run.dist.is_main:
         return
     training = capture(run, state, callbacks)
     for path in dict.fromkeys(paths):
