@@ -30,23 +30,32 @@ lt_callback <- function(on_fit_begin = NULL, on_epoch_begin = NULL, on_batch_end
                         on_epoch_end = NULL, on_fit_end = NULL) {
   hooks <- list(on_fit_begin = on_fit_begin, on_epoch_begin = on_epoch_begin,
                 on_batch_end = on_batch_end, on_epoch_end = on_epoch_end, on_fit_end = on_fit_end)
-  hooks <- Map(as_hook, hooks, names(hooks))
+  call <- sys.call()
+  hooks <- Map(function(fn, name) as_hook(fn, name, call = call), hooks, names(hooks))
   lt <- lt_py()
   with_class(py_try(do.call(lt$LambdaCallback, hooks)), "lt_callback")
 }
 
 # An R hook as a Python callable: Python stops on `is True`, R users expect any TRUE to stop and
-# NULL or FALSE to go on. Arity is checked here, before training starts.
-as_hook <- function(fn, name, call = sys.call(-1)) {
+# NULL or FALSE to go on. Its arguments are checked here, before training starts: it must take
+# `wanted` (by position, or through `...`) and need no others.
+as_hook <- function(fn, name, call = sys.call(-1), wanted = NULL) {
   if (is.null(fn)) return(NULL)
   if (!is.function(fn)) {
     abort("`", name, "` must be a function or NULL, not ", describe(fn), ".", call = call)
   }
-  wanted <- if (name %in% c("on_fit_begin", "on_fit_end")) 1L else 2L
-  args <- names(formals(fn))
-  if (!"..." %in% args && length(args) < wanted) {
-    abort("`", name, "` must take ", wanted, " argument", if (wanted > 1) "s",
-          if (wanted > 1) " (epoch or batch, logs)" else " (logs)", "; it takes ", length(args), ".",
+  wanted <- wanted %||% if (name %in% c("on_fit_begin", "on_fit_end")) "logs" else
+    c(if (name == "on_batch_end") "batch" else "epoch", "logs")
+  params <- formals(args(fn) %||% fn)
+  names_in <- setdiff(names(params), "...")
+  required <- names_in[vapply(params[names_in], function(p) identical(p, quote(expr = )), logical(1))]
+  takes <- length(names_in) >= length(wanted) || "..." %in% names(params)
+  if (!takes || length(required) > length(wanted)) {
+    abort("`", name, "` must be a function(", paste(wanted, collapse = ", "), "); it is a function(",
+          paste(names(params), collapse = ", "), ").",
+          bullets = c(i = paste0("learntorch calls it with ", length(wanted), " argument",
+                                 if (length(wanted) > 1) "s", ": ",
+                                 paste(wanted, collapse = " and "), ".")),
           call = call)
   }
   function(...) isTRUE(fn(...))

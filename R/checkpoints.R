@@ -50,7 +50,7 @@ lt_save <- function(model, path, ...) {
 #' @export
 lt_load <- function(path, device = NULL, model = NULL, allow_nonfinite = FALSE) {
   path <- as_path(path, "path")
-  device <- as_string_or_object(device, "device", null_ok = TRUE)
+  device <- as_string_or_object(device, "device")
   if (!is.null(model)) check_model(model)
   allow_nonfinite <- as_flag(allow_nonfinite, "allow_nonfinite")
   lt <- lt_py()

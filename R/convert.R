@@ -1,105 +1,71 @@
 # Converters at the R/Python boundary. They change TYPES, not rules: each turns one R value
-# into what Python expects (integers as R integers, tensors of the right dtype, factors as
-# pandas Categoricals, NULL for None) and names the argument when a value cannot be converted.
-# Whether a value is allowed (epochs = 0, a threshold of 1, a task name) is Python's answer.
+# into what Python expects (whole numbers as R integers, so that Python receives an int; NA as
+# NaN; character vectors as lists; NULL as None) and passes anything else through unchanged.
+# Whether a value is allowed (epochs = 0, a threshold of 1, a task name, a string for a count) is
+# Python's answer, with Python's message, which py_try() writes in R's syntax.
 
 describe <- function(x) {
   if (is.null(x)) return("NULL")
-  if (is.character(x)) return("a character string")
+  if (is.character(x) && length(x) == 1) return("a character string")
+  if (is.character(x)) return("a character vector")
   if (is.logical(x) && length(x) == 1) return(as.character(x))
   if (is.numeric(x) && length(x) == 1) return(format(x))
   if (is.numeric(x)) return(paste0("a numeric vector of length ", length(x)))
+  if (is.function(x)) return("a function")
   paste0("an object of class ", class(x)[1])
 }
 
-# A whole number as an R integer (so Python receives an int, not a float); its range is
-# Python's to check. Beyond R's integer range it becomes a Python int.
-as_whole <- function(x, name, null_ok = FALSE, call = sys.call(-1)) {
-  if (is.null(x) && null_ok) return(NULL)
-  ok <- is.numeric(x) && length(x) == 1 && !is.na(x) && is.finite(x) && x == round(x)
-  if (!ok) {
-    abort("`", name, "` must be a whole number, not ", describe(x), ".", call = call)
-  }
-  if (abs(x) > .Machine$integer.max) {
-    return(lt_raw_builtins()$int(format(x, scientific = FALSE)))
-  }
-  as.integer(x)
-}
+# One missing value (NA of any type) as NaN: reticulate would turn a logical NA into True and a
+# character NA into "NA". Python refuses NaN wherever it checks the value, saying "got NaN".
+scalar_na <- function(x) is.atomic(x) && length(x) == 1 && is.na(x) && !is.nan(x)
 
-# A whole number >= `min`, for arguments whose range Python does not check itself.
-as_count <- function(x, name, min = 1, null_ok = FALSE, call = sys.call(-1)) {
-  if (is.null(x) && null_ok) return(NULL)
-  value <- as_whole(x, name, call = call)
-  if (x < min) {
-    abort("`", name, "` must be a whole number >= ", min, ", not ", format(x), ".", call = call)
-  }
-  value
-}
-
-as_seed <- function(x, name = "seed", call = sys.call(-1)) {
-  if (is.null(x)) return(NULL)
-  as_count(x, name, min = 0, call = call)
-}
-
-# One finite number in [min, max].
-as_number <- function(x, name, min = -Inf, max = Inf, null_ok = FALSE, call = sys.call(-1)) {
-  if (is.null(x) && null_ok) return(NULL)
-  if (!is.numeric(x) || length(x) != 1 || is.na(x) || !is.finite(x)) {
-    abort("`", name, "` must be a single finite number, not ", describe(x), ".", call = call)
-  }
-  if (x < min || x > max) {
-    range <- if (is.finite(max)) paste0("between ", min, " and ", max) else paste0(">= ", min)
-    abort("`", name, "` must be a number ", range, ", not ", format(x), ".", call = call)
-  }
-  as.double(x)
-}
-
-as_flag <- function(x, name, call = sys.call(-1)) {
-  if (!is.logical(x) || length(x) != 1 || is.na(x)) {
-    abort("`", name, "` must be TRUE or FALSE, not ", describe(x), ".", call = call)
+# A whole number as an R integer, so Python receives an int (beyond R's integer range, a Python
+# int); anything else unchanged, for Python to accept or refuse.
+as_whole <- function(x, name = NULL, ...) {
+  if (scalar_na(x)) return(NaN)
+  if (is.numeric(x) && length(x) == 1 && is.finite(x) && x == round(x) && is.null(dim(x))) {
+    if (abs(x) > .Machine$integer.max) {
+      return(lt_raw_builtins()$int(format(x, scientific = FALSE)))
+    }
+    return(as.integer(x))
   }
   x
 }
 
-as_string <- function(x, name, null_ok = FALSE, call = sys.call(-1)) {
-  if (is.null(x) && null_ok) return(NULL)
-  if (!is.character(x) || length(x) != 1 || is.na(x)) {
-    abort("`", name, "` must be a single string, not ", describe(x), ".", call = call)
-  }
+# Kept for callers elsewhere: the same conversion (Python checks the range).
+as_count <- function(x, name = NULL, ...) as_whole(x, name)
+as_seed <- function(x, name = "seed", ...) as_whole(x, name)
+
+# A number as a double (Python receives a float); anything else unchanged.
+as_number <- function(x, name = NULL, ...) {
+  if (scalar_na(x)) return(NaN)
+  if (is.numeric(x) && length(x) == 1 && is.null(dim(x))) return(as.double(x))
+  x
+}
+
+# TRUE/FALSE pass as they are; NA becomes NaN (reticulate would send True).
+as_flag <- function(x, name = NULL, ...) {
+  if (scalar_na(x)) return(NaN)
+  x
+}
+
+as_string <- function(x, name = NULL, ...) {
+  if (scalar_na(x)) return(NaN)
   x
 }
 
 # Python strings, or a Python object passed through (a torch optimizer, device, loss...).
-as_string_or_object <- function(x, name, null_ok = FALSE, call = sys.call(-1)) {
-  if (inherits(x, "python.builtin.object")) return(x)
-  as_string(x, name, null_ok = null_ok, call = call)
-}
+as_string_or_object <- function(x, name = NULL, ...) as_string(x, name)
 
 # A file path as Python wants it: one string, `~` expanded.
-as_path <- function(x, name, call = sys.call(-1)) {
-  if (!is.character(x) || length(x) != 1 || is.na(x) || !nzchar(x)) {
-    abort("`", name, "` must be a single file path, not ", describe(x), ".", call = call)
-  }
-  path.expand(x)
+as_path <- function(x, name = NULL, ...) {
+  if (is.character(x) && length(x) == 1 && !is.na(x)) return(path.expand(x))
+  as_string(x, name)
 }
 
-as_names <- function(x, name, null_ok = FALSE, call = sys.call(-1)) {
-  if (is.null(x) && null_ok) return(NULL)
-  if (!is.character(x) || length(x) == 0 || anyNA(x)) {
-    abort("`", name, "` must be a character vector of column names, not ", describe(x), ".",
-          call = call)
-  }
-  as.list(x)  # a Python list even when there is one name
-}
-
-# One of a fixed set of strings, e.g. `task` or `dtype`.
-as_choice <- function(x, name, choices, call = sys.call(-1)) {
-  x <- as_string(x, name, call = call)
-  if (!x %in% choices) {
-    quoted <- paste0("\"", choices, "\"")
-    abort("`", name, "` must be ", paste(utils::head(quoted, -1), collapse = ", "), " or ",
-          utils::tail(quoted, 1), ", not \"", x, "\".", call = call)
-  }
+# Column names as a Python list even when there is one name.
+as_names <- function(x, name = NULL, ...) {
+  if (is.character(x) && !anyNA(x)) return(as.list(x))
   x
 }
 

@@ -26,7 +26,7 @@ new_dataset <- function(x) {
 #' head(as.data.frame(xor))
 lt_continuous_xor <- function(size, std = 0.1, seed = NULL) {
   size <- as_count(size, "size")
-  std <- as_number(std, "std", min = 0)
+  std <- as_number(std, "std")
   seed <- as_seed(seed)
   lt <- lt_py()
   new_dataset(py_try(lt$continuous_xor(size, std = std, seed = seed)))
@@ -46,7 +46,7 @@ lt_continuous_xor <- function(size, std = 0.1, seed = NULL) {
 #' table(as.data.frame(moons)$label)
 lt_two_moons <- function(size, noise = 0.1, seed = NULL) {
   size <- as_count(size, "size")
-  noise <- as_number(noise, "noise", min = 0)
+  noise <- as_number(noise, "noise")
   seed <- as_seed(seed)
   lt <- lt_py()
   new_dataset(py_try(lt$two_moons(size, noise = noise, seed = seed)))
@@ -70,15 +70,13 @@ lt_two_moons <- function(size, noise = 0.1, seed = NULL) {
 lt_linear_regression_data <- function(size, weights = c(2.0, -3.4), bias = 4.2, noise = 0.01,
                                       seed = NULL) {
   size <- as_count(size, "size")
-  if (!is.numeric(weights) || length(weights) == 0 || anyNA(weights)) {
-    abort("`weights` must be a numeric vector without NA, not ", describe(weights), ".")
-  }
+  if (is.numeric(weights)) weights <- as.list(as.double(weights))
   bias <- as_number(bias, "bias")
-  noise <- as_number(noise, "noise", min = 0)
+  noise <- as_number(noise, "noise")
   seed <- as_seed(seed)
   lt <- lt_py()
   new_dataset(py_try(lt$linear_regression_data(
-    size, weights = as.list(as.double(weights)), bias = bias, noise = noise, seed = seed
+    size, weights = weights, bias = bias, noise = noise, seed = seed
   )))
 }
 
@@ -114,6 +112,7 @@ lt_crop_yields <- function() {
 #'   labels classify, double targets regress.
 #' @param feature_names,target_names Column names used by `as.data.frame()`; by default the
 #'   column names of `x`, or x1, x2, ...
+#' @param ... Must be empty: the arguments after `y` are named, as in Python.
 #' @param classes The names of the classes, in code order: for integer labels 0, 1, ..., the
 #'   name of each; for named labels, the classes and their order (a label not among them is an
 #'   error). `NULL`: a factor's levels, or the sorted names.
@@ -124,8 +123,9 @@ lt_crop_yields <- function() {
 #' ds <- lt_tensor_dataset(as.matrix(iris[1:4]), iris$Species)
 #' ds
 #' head(as.data.frame(lt_from_frame(iris, x = names(iris)[1:4], y = "Species")))
-lt_tensor_dataset <- function(x, y, task = NULL, feature_names = NULL, target_names = NULL,
+lt_tensor_dataset <- function(x, y, ..., task = NULL, feature_names = NULL, target_names = NULL,
                               classes = NULL) {
+  check_dots_named(..., fn = lt_tensor_dataset, call = sys.call())
   if (is.null(feature_names) && !is.null(colnames(x)) && length(dim(x)) <= 2) {
     feature_names <- colnames(x)
   }
@@ -133,9 +133,9 @@ lt_tensor_dataset <- function(x, y, task = NULL, feature_names = NULL, target_na
   y_value <- as_py_targets(y, "y")
   lt <- lt_py()
   new_dataset(py_try(lt$TensorDataset(
-    x_tensor, y_value, task = as_string(task, "task", null_ok = TRUE),
-    feature_names = as_names(feature_names, "feature_names", null_ok = TRUE),
-    target_names = as_names(target_names, "target_names", null_ok = TRUE),
+    x_tensor, y_value, task = as_string(task, "task"),
+    feature_names = as_names(feature_names, "feature_names"),
+    target_names = as_names(target_names, "target_names"),
     classes = as_classes(classes, "classes")
   )))
 }
@@ -149,7 +149,7 @@ lt_from_frame <- function(frame, x, y, task = NULL) {
   }
   x <- as_names(x, "x")
   y <- as_names(y, "y")
-  task <- as_string(task, "task", null_ok = TRUE)
+  task <- as_string(task, "task")
   lt <- lt_py()
   new_dataset(py_try(lt$from_frame(as_py_frame(frame), x, y, task = task)))
 }
@@ -162,16 +162,14 @@ as_py_targets <- function(y, name, call = sys.call(-1)) {
   as_tensor(y, name, dtype = if (is.integer(y)) "int64" else "float", call = call)
 }
 
-# Class names as a Python list: strings, whole numbers as ints, logicals as bools.
+# Class names as a Python list: strings, whole numbers as ints, logicals as bools; NA as None.
 as_classes <- function(x, name, call = sys.call(-1)) {
-  if (is.null(x)) return(NULL)
+  if (is.null(x) || !is.atomic(x)) return(x)
   if (is.factor(x)) x <- as.character(x)
   if (is.numeric(x) && all(is.finite(x) & x == round(x))) x <- as.integer(x)
-  if (!is.atomic(x) || anyNA(x)) {
-    abort("`", name, "` must be a vector of class names without NA, not ", describe(x), ".",
-          call = call)
-  }
-  as.list(x)
+  values <- as.list(x)
+  values[is.na(x)] <- list(NULL)
+  values
 }
 
 #' Split a dataset into training and validation parts
@@ -242,71 +240,12 @@ as_dataset <- function(data, name, call = sys.call(-1)) {
         call = call)
 }
 
-# Data for the `train`, `valid` and `data` arguments of Python's fit, evaluate and
-# confusion_matrix, converting types only: a Python object (a dataset, DataLoader, pandas
-# frame) passes through; a data.frame becomes a pandas DataFrame (factors as Categoricals)
-# and `x`/`y` name its columns, as in Python; a formula with `frame` becomes the pair
-# (inputs frame, target column); list(x = , y = ), or a matrix `x` with a vector `y` when
-# `data` is NULL, the pair (x, y). Python chooses the columns, the task and the labels.
-# Returns list(data, x, y), with the column names Python should receive.
-as_py_data <- function(data, name, x = NULL, y = NULL, frame = NULL, call = sys.call(-1)) {
-  names_x <- if (is.character(x)) as_names(x, "x", call = call)
-  names_y <- if (is.character(y)) as_names(y, "y", call = call)
-  if (inherits(data, "formula")) {
-    if (!is.data.frame(frame)) {
-      abort("a formula for `", name, "` needs a data.frame in `data`.", call = call)
-    }
-    if (!is.null(x) || !is.null(y)) {
-      abort("give the columns either in the formula or in `x` and `y`, not both.", call = call)
-    }
-    columns <- formula_columns(data, frame, call = call)
-    pair <- reticulate::tuple(as_py_frame(frame[columns$x]), as_py_vector(frame[[columns$y]]))
-    return(list(data = pair, x = NULL, y = NULL))
-  }
-  if (inherits(data, "python.builtin.object")) {
-    return(list(data = data, x = names_x, y = names_y))
-  }
-  if (is.data.frame(data)) {
-    return(list(data = as_py_frame(data), x = names_x, y = names_y))
-  }
-  if (is.list(data) && all(c("x", "y") %in% names(data))) {
-    return(list(data = as_py_pair(data$x, data$y, name, call = call), x = names_x, y = names_y))
-  }
-  if (is.null(data) && !is.null(x) && !is.null(y) && !is.character(x)) {
-    return(list(data = as_py_pair(x, y, name, call = call), x = NULL, y = NULL))
-  }
-  abort("`", name, "` must be a learntorch dataset, a data.frame, a formula with `data`, ",
-        "list(x = , y = ) or a Python dataset; not ", describe(data), ".", call = call)
-}
-
 # The pair (inputs, targets) as Python's (x, y) tuple.
 as_py_pair <- function(x, y, name, call = sys.call(-1)) {
   inputs <- if (inherits(x, "python.builtin.object")) x else as_tensor(x, "x", call = call)
   reticulate::tuple(inputs, as_py_targets(y, "y", call = call))
 }
 
-# `label ~ x1 + x2` or `label ~ .`: plain column names only, so that predict() can pick the
-# same columns from new data.
-formula_columns <- function(formula, frame, call = sys.call(-1)) {
-  if (length(formula) != 3) {
-    abort("the formula needs a response: `label ~ x1 + x2`.", call = call)
-  }
-  terms <- stats::terms(formula, data = frame)
-  y <- all.vars(formula[[2]])
-  x <- attr(terms, "term.labels")
-  unknown <- setdiff(c(x, y), names(frame))
-  if (length(unknown) || length(y) != 1) {
-    abort("formula terms must be columns of `data` (no transformations); not found: ",
-          paste0("`", unknown, "`", collapse = ", "), ".", call = call)
-  }
-  list(x = x, y = y)
-}
-
-#' @export
-print.lt_dataset <- function(x, ...) {
-  cat("<lt_dataset> ", reticulate::py_str(x), "\n", sep = "")
-  invisible(x)
-}
 
 #' @export
 print.lt_batches <- function(x, ...) {

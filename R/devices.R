@@ -23,7 +23,7 @@ lt_default_device <- function() {
 #' @rdname lt_default_device
 #' @export
 lt_resolve_device <- function(device = "auto") {
-  device <- as_string_or_object(device, "device", null_ok = TRUE)
+  device <- as_string_or_object(device, "device")
   lt <- lt_raw()
   reticulate::py_to_r(lt_raw_builtins()$str(py_try(lt$resolve_device(device))))
 }
@@ -53,15 +53,11 @@ lt_device_info <- function() {
 #' b <- as.data.frame(lt_continuous_xor(3))
 #' identical(a, b)
 lt_seed <- function(seed, deterministic = TRUE) {
-  seed_py <- as_count(seed, "seed", min = 0)
-  if (seed >= 2^32) {
-    abort("`seed` must be a whole number below 2^32, not ", format(seed), ".")
-  }
-  deterministic <- as_flag(deterministic, "deterministic")
+  lt <- lt_raw()
+  # Python checks the seed (a whole number in [0, 2^32)) before R's generator is touched.
+  py_try(lt$seed_everything(as_whole(seed, "seed"), deterministic = as_flag(deterministic)))
   # set.seed() takes a 32-bit integer: fold the upper half onto the negatives.
   set.seed(if (seed > .Machine$integer.max) seed - 2^32 else seed)
-  lt <- lt_raw()
-  py_try(lt$seed_everything(seed_py, deterministic = deterministic))
   invisible(seed)
 }
 
@@ -81,11 +77,9 @@ lt_seed <- function(seed, deterministic = TRUE) {
 #' lt_benchmark_matmul(n = 200, device = "cpu", repeats = 3)
 lt_benchmark_matmul <- function(n = 5000, device = "auto", repeats = 5, dtype = "float32") {
   n <- as_count(n, "n")
-  device <- as_string_or_object(device, "device", null_ok = TRUE)
+  device <- as_string_or_object(device, "device")
   repeats <- as_count(repeats, "repeats")
-  dtype <- as_choice(dtype, "dtype", c("float32", "float64", "float16", "bfloat16"))
   lt <- lt_raw()
-  torch_dtype <- reticulate::py_get_attr(lt_torch(), dtype)
   frame_to_df(py_try(lt$benchmark_matmul(n = n, device = device, repeats = repeats,
-                                         dtype = torch_dtype)))
+                                         dtype = as_string(dtype))))
 }

@@ -68,10 +68,8 @@ lt_read_idx <- function(images_path, labels_path) {
 #' writeBin(as.raw(c(3, rep(0:255, 12))), path)
 #' lt_read_cifar10_binary(path)
 lt_read_cifar10_binary <- function(path) {
-  if (!is.character(path) || length(path) == 0 || anyNA(path)) {
-    abort("`path` must be a file path or a character vector of file paths, not ", describe(path), ".")
-  }
-  paths <- if (length(path) == 1) path.expand(path) else as.list(path.expand(path))
+  # Several paths as a Python list; one as a string; anything else is Python's to refuse.
+  paths <- if (is.character(path) && length(path) > 1) as.list(path.expand(path)) else as_path(path)
   lt <- lt_py()
   new_image_dataset(py_try(lt$read_cifar10_binary(paths)))
 }
@@ -148,16 +146,11 @@ lt_image_frame <- function(data, labels = NULL, predictions = NULL, n = 16, indi
   if (!inherits(data, "python.builtin.object")) {
     data <- as_tensor(data, "data")
   }
-  n <- as_count(n, "n", null_ok = TRUE)
+  n <- as_count(n, "n")
   grey <- as_flag(grey, "grey")
   labels <- as_label_values(labels, "labels")
   predictions <- as_label_values(predictions, "predictions")
-  if (!is.null(indices)) {
-    if (!is.numeric(indices) || length(indices) == 0 || anyNA(indices) || any(indices != round(indices))) {
-      abort("`indices` must be whole numbers (0-based image indices), not ", describe(indices), ".")
-    }
-    indices <- as.list(as.integer(indices))
-  }
+  if (is.numeric(indices)) indices <- lapply(indices, as_whole)
   lt <- lt_raw()
   frame <- py_try(lt$image_frame(data, labels = labels, predictions = predictions, n = n,
                                  indices = indices, grey = grey))
@@ -170,10 +163,9 @@ as_label_values <- function(x, name, call = sys.call(-1)) {
   if (is.null(x) || inherits(x, "python.builtin.object")) return(x)
   if (is.matrix(x) && is.numeric(x)) return(as_tensor(x, name, call = call))
   x <- as_labels(x)
-  if (!is.numeric(x) || anyNA(x) || any(x != round(x))) {
-    abort("`", name, "` must hold whole-number class labels, not ", describe(x), ".", call = call)
-  }
-  as_tensor(as.integer(x), name, dtype = "int64", call = call)
+  whole <- is.numeric(x) && !anyNA(x) && all(x == round(x))
+  # Whole numbers as int64 labels; anything else as it is, for Python to accept or refuse.
+  if (whole) as_tensor(as.integer(x), name, dtype = "int64", call = call) else as_py_vector(x)
 }
 
 #' @rdname lt_image_frame
@@ -189,6 +181,7 @@ as.data.frame.lt_image_dataset <- function(x, row.names = NULL, optional = FALSE
 
 #' @export
 print.lt_image_dataset <- function(x, ...) {
+  check_alive(x, "x")
   cat("<lt_image_dataset> ", reticulate::py_str(x), "\n", sep = "")
   invisible(x)
 }

@@ -26,10 +26,15 @@
 install_learntorch <- function(envname = "r-learntorch", package = NULL,
                                torch = "torch==2.13.0", extra_packages = NULL,
                                python = NULL, dry_run = FALSE) {
-  envname <- as_string(envname, "envname")
-  package <- as_string(package %||% default_package_source(), "package")
-  torch <- as_string(torch, "torch")
-  dry_run <- as_flag(dry_run, "dry_run")
+  # An R-only function (no Python twin to check them): its arguments are checked here.
+  call <- sys.call()
+  check_r_string(envname, "envname", call)
+  package <- package %||% default_package_source()
+  check_r_string(package, "package", call)
+  check_r_string(torch, "torch", call)
+  if (!is.logical(dry_run) || length(dry_run) != 1 || is.na(dry_run)) {
+    abort("`dry_run` must be TRUE or FALSE, not ", describe(dry_run), ".", call = call)
+  }
   packages <- c(torch, reticulate_pins(), extra_packages)
   plan <- list(envname = envname, python = NULL, packages = c(packages, package))
   message("learntorch: virtualenv '", envname, "' with: ", paste(plan$packages, collapse = ", "))
@@ -61,4 +66,10 @@ default_package_source <- function() {
 # they stay Python objects), so older reticulate gets older numpy and pandas.
 reticulate_pins <- function() {
   if (utils::packageVersion("reticulate") < "1.41") c("numpy<2", "pandas<3") else character()
+}
+
+check_r_string <- function(x, name, call) {
+  if (!is.character(x) || length(x) != 1 || is.na(x)) {
+    abort("`", name, "` must be a single string, not ", describe(x), ".", call = call)
+  }
 }

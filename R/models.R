@@ -82,7 +82,7 @@ lt_softmax_regression <- function(in_features, num_classes) {
 lt_mlp <- function(in_features, hidden = c(500, 500), out_features = 1, activation = "relu",
                    task = "classification") {
   in_features <- as_count(in_features, "in_features")
-  hidden <- lapply(hidden, as_count, name = "hidden")
+  hidden <- if (is.numeric(hidden)) lapply(hidden, as_whole) else hidden
   out_features <- as_count(out_features, "out_features")
   activation <- as_string(activation, "activation")
   task <- as_string(task, "task")
@@ -112,42 +112,4 @@ lt_conv_net <- function(in_channels = 3, num_classes = 10, image_size = 32, widt
                width = as_count(width, "width"))
   lt <- lt_py()
   new_model(py_try(do.call(lt$ConvNet, args)))
-}
-
-#' @export
-print.lt_model <- function(x, ...) {
-  n <- sum(vapply(reticulate::iterate(x$parameters()), function(p) p$numel(), numeric(1)))
-  task <- tryCatch(x$task, error = function(e) NULL)  # registered custom models may lack one
-  cat("<lt_model> ", x$`__class__`$`__name__`, " (", format(n, big.mark = ","), " parameters",
-      if (!is.null(task)) paste0(", ", task), ")\n", reticulate::py_str(x), "\n", sep = "")
-  invisible(x)
-}
-
-#' Predictions of a learntorch model
-#'
-#' The S3 `predict()` method: class labels (a factor with the model's classes as levels when
-#' it was fitted on named labels such as a factor; integers otherwise) or values with
-#' `type = "class"`, class probabilities with `type = "prob"`. See [lt_predict()].
-#'
-#' @param object A learntorch model.
-#' @param newdata Inputs: a learntorch dataset, a data.frame (the columns the model was
-#'   trained on), a matrix or an array.
-#' @param type `"class"` for labels or values, `"prob"` for probabilities.
-#' @param threshold Probability above which a binary prediction is the second class.
-#' @param task `NULL` for the task the model was fitted for, or "binary", "multiclass",
-#'   "regression".
-#' @param ... Unused.
-#' @return See [lt_predict()].
-#' @export
-#' @examplesIf lt_python_available()
-#' model <- lt_simple_classifier(2, 4, 1)
-#' predict(model, data.frame(x1 = c(0, 1), x2 = c(1, 1)), type = "prob")
-predict.lt_model <- function(object, newdata, type = c("class", "prob"), threshold = 0.5,
-                             task = NULL, ...) {
-  type <- match.arg(type)
-  if (type == "prob") {
-    lt_predict_proba(object, newdata, task = task)
-  } else {
-    lt_predict(object, newdata, threshold = threshold, task = task)
-  }
 }

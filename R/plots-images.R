@@ -97,7 +97,8 @@ lt_image_panels <- function(frame, classes = NULL) {
 #' title and a red frame, as the Python `learntorch.plot_images()` draws them.
 #'
 #' @param frame An image frame, as `lt_image_frame()` (Python's `image_frame()`) or
-#'   `as.data.frame()` of an image dataset gives.
+#'   `as.data.frame()` of an image dataset gives; or an image dataset, whose first 16 images are
+#'   drawn with its class names.
 #' @param ncol Panels per row; `NULL` gives `min(8, number of images)`.
 #' @param classes Optional class names: label `k` is shown as `classes[k + 1]` (e.g. the
 #'   `classes` of `lt_cifar10()`).
@@ -112,6 +113,10 @@ lt_image_panels <- function(frame, classes = NULL) {
 #' lt_plot_images(frame, ncol = 4)
 #' @export
 lt_plot_images <- function(frame, ncol = NULL, classes = NULL, title = NULL) {
+  if (inherits(frame, "lt_image_dataset")) {
+    classes <- classes %||% tryCatch(unlist(as_r_value(frame$classes)), error = function(e) NULL)
+    frame <- lt_image_frame(frame)
+  }
   check_frame(frame, "frame", c("image", "row", "col", "intensity"))
   panels <- lt_image_panels(frame, classes)
   n <- nrow(panels)

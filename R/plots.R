@@ -119,8 +119,6 @@ class_name <- function(label, classes) {
   factor(classes$names[class_index(label, classes)], levels = classes$names)
 }
 
-class_fill <- function(label, classes) classes$colours[class_index(label, classes)]
-
 # A discrete fill scale naming every class in class order, each in its colour.
 class_fill_scale <- function(classes) {
   ggplot2::scale_fill_manual(
@@ -341,9 +339,11 @@ lt_plot_samples <- function(data, x = NULL, y = NULL, title = "Dataset samples",
 #'   the samples filled by their `target` on the same scale.
 #'
 #' @param grid A data.frame in one of the forms above, on a regular grid, as
-#'   `lt_decision_grid()` (Python's `decision_grid()`) gives.
+#'   `lt_decision_grid()` (Python's `decision_grid()`) gives; or a learntorch model of two
+#'   inputs, whose grid over `data` is computed with [lt_decision_grid()].
 #' @param data Optional samples frame drawn on top: `x1`, `x2` and `label` (classification) or
-#'   `target` (regression).
+#'   `target` (regression), or a learntorch dataset. With a model as `grid`, any data the model
+#'   takes (a data.frame with its columns, by name): the axes then name its two input columns.
 #' @inheritParams lt_plot_samples
 #' @return A ggplot object whose data is `grid`, unchanged (the samples are the second layer's
 #'   data).
@@ -362,6 +362,18 @@ lt_plot_samples <- function(data, x = NULL, y = NULL, title = "Dataset samples",
 #' @export
 lt_plot_decision_boundary <- function(grid, data = NULL, title = "Decision boundary",
                                       legend_position = "best") {
+  axes <- list(x = quote(italic(x)[1]), y = quote(italic(x)[2]))
+  if (inherits(grid, "torch.nn.modules.module.Module")) {
+    # A model: its decision grid over `data` (Python computes it), and the samples of `data` by
+    # the model's two input columns, named on the axes.
+    model <- grid
+    grid <- lt_decision_grid(model, data = data)
+    if (!is.null(data)) {
+      data <- boundary_samples(model, data)
+      features <- attr(data, "features")
+      if (!identical(features, c("x1", "x2"))) axes <- list(x = features[[1]], y = features[[2]])
+    }
+  }
   grid <- lt_frame(grid)
   check_frame(grid, "grid", character())
   form <- grid_form(grid)
@@ -378,9 +390,40 @@ lt_plot_decision_boundary <- function(grid, data = NULL, title = "Decision bound
     drawn$layers +
     mpl_scales(7, 9) +
     ggplot2::coord_cartesian(xlim = range(grid$x1), ylim = range(grid$x2), expand = FALSE) +
-    ggplot2::labs(title = title, x = quote(italic(x)[1]), y = quote(italic(x)[2])) +
+    ggplot2::labs(title = title, x = axes$x, y = axes$y) +
     theme_mpl() +
     drawn$theme
+}
+
+# The samples a model's decision grid is drawn under: x1, x2 (its two input columns, through
+# its blueprint when it has one) and label or target; NULL when `data` has no outcome to show.
+boundary_samples <- function(model, data) {
+  outcome <- if (model_task(model) == "regression") "target" else "label"
+  if (inherits(data, "python.builtin.object")) data <- plain_frame(data)
+  blueprint <- model_blueprint(model)
+  if (!is.null(blueprint) && is.data.frame(data)) {
+    targets <- names(blueprint$ptypes$outcomes)
+    with_outcome <- all(targets %in% names(data))
+    keep <- stats::complete.cases(data[intersect(c(names(blueprint$ptypes$predictors), targets),
+                                                 names(data))])
+    forged <- hardhat_call(hardhat::forge(data[keep, , drop = FALSE], blueprint,
+                                          outcomes = with_outcome), "data", sys.call(-1))
+    if (!with_outcome || ncol(forged$predictors) != 2) return(NULL)
+    frame <- data.frame(x1 = forged$predictors[[1]], x2 = forged$predictors[[2]])
+    frame[[outcome]] <- forged$outcomes[[1]]
+    attr(frame, "features") <- names(forged$predictors)
+    return(frame)
+  }
+  spec <- model_spec_r(model)
+  features <- unlist(spec$feature_names)
+  if (!all(features %in% names(data)) || length(features) != 2) {
+    features <- utils::head(setdiff(names(data), outcomes), 2)
+  }
+  if (length(features) != 2 || !outcome %in% names(data)) return(NULL)
+  frame <- data.frame(x1 = data[[features[[1]]]], x2 = data[[features[[2]]]])
+  frame[[outcome]] <- data[[outcome]]
+  attr(frame, "features") <- features
+  frame
 }
 
 # Where the legend of classes goes for "best": away from the samples, if any.
@@ -392,23 +435,81 @@ classes_legend <- function(grid, data, classes, position) {
 }
 
 # Each form's layers and scales (`layers`), and the legend theme that goes after theme_mpl()
-# (`theme`). The binary surface and the points share one identity fill scale; only the classes get a legend.
+# (`theme`). The binary surface maps the probability to a continuous fill (matplotlib's C0 -> C1
+# blend by default, any continuous fill scale can replace it); the samples are coloured by class
+# on their own scale, so only the classes get a legend.
 binary_layers <- function(grid, data, legend_position) {
   surface <- ggplot2::geom_raster(
-    ggplot2::aes(on_grid(.data$x1), on_grid(.data$x2), fill = blend_colours(.data$prob)),
-    show.legend = FALSE
+    ggplot2::aes(on_grid(.data$x1), on_grid(.data$x2), fill = boundary_prob(.data$prob))
   )
-  if (is.null(data)) {
-    return(list(layers = list(surface, ggplot2::scale_fill_identity()),
-                theme = legend_theme(legend_position)))
+  classes <- if (!is.null(data)) class_scheme(data$label)
+  positive <- if (!is.null(classes) && !is.numeric(classes$keys) && length(classes$names) >= 2) {
+    classes$names[[2]]
+  } else {
+    "class 1"
   }
-  classes <- class_scheme(data$label)
-  points <- ggplot2::geom_point(
-    data = data, mapping = ggplot2::aes(.data$x1, .data$x2, fill = class_fill(.data$label, classes)),
-    shape = 21, colour = point_edge, size = point_size, stroke = point_stroke
+  title <- ggplot2::labs(fill = paste0("P(", positive, ")"))
+  # A replacement fill scale shows its legend with that title.
+  shown <- ggplot2::theme(legend.title = ggplot2::element_text(size = 10, hjust = 0))
+  if (is.null(data)) {
+    return(list(layers = list(surface, title), theme = list(legend_theme(legend_position), shown)))
+  }
+  list(layers = list(surface, class_points(data, classes), title),
+       theme = list(classes_legend(grid, data, classes, legend_position), shown))
+}
+
+# The probability, marked so that ggplot2 picks scale_fill_mpl_boundary() as its default scale
+# (through scale_type()): a default scale, which `+ scale_fill_viridis_c()` replaces quietly.
+boundary_prob <- function(x) structure(as.numeric(x), class = c("lt_boundary_prob", "numeric"))
+
+#' @importFrom ggplot2 scale_type
+#' @method scale_type lt_boundary_prob
+#' @export
+scale_type.lt_boundary_prob <- function(x) "mpl_boundary"
+
+# The samples by class on the colour scale (leaving fill to the surface), drawn as matplotlib's
+# scatter: a solid circle in the class colour under a #333333 ring, the same size as shape 21.
+class_points <- function(data, classes) {
+  list(
+    ggplot2::geom_point(
+      data = data, mapping = ggplot2::aes(.data$x1, .data$x2, colour = class_name(.data$label, classes)),
+      shape = 19, size = point_size, stroke = point_stroke, inherit.aes = FALSE
+    ),
+    ggplot2::geom_point(
+      data = data, mapping = ggplot2::aes(.data$x1, .data$x2), shape = 1, colour = point_edge,
+      size = point_size, stroke = point_stroke, inherit.aes = FALSE
+    ),
+    ggplot2::scale_colour_manual(
+      values = stats::setNames(classes$colours, classes$names), limits = classes$names, name = NULL,
+      guide = ggplot2::guide_legend(override.aes = list(shape = 21, fill = classes$colours,
+                                                        colour = point_edge))
+    )
   )
-  fill <- ggplot2::scale_fill_identity(guide = "legend", breaks = classes$colours, labels = classes$names)
-  list(layers = list(surface, points, fill), theme = classes_legend(grid, data, classes, legend_position))
+}
+
+#' The decision boundary's fill scale: matplotlib's blend of C0 into C1
+#'
+#' The default fill scale of a binary [lt_plot_decision_boundary()]: the probability `p` of the
+#' second class drawn as `(1 - p) * C0 + p * C1`, mixed in RGB exactly as the matplotlib twin
+#' mixes it. Add any other continuous fill scale to the plot to replace it, for example
+#' `+ ggplot2::scale_fill_viridis_c()`; the legend is then titled "P(<class>)".
+#'
+#' @param name The legend title; by default the plot's `fill` label, "P(<class>)".
+#' @param guide `"none"` (matplotlib's figure has no colour bar), or `"colourbar"`.
+#' @param ... Passed on to [ggplot2::continuous_scale()].
+#' @return A ggplot2 scale.
+#' @export
+#' @examples
+#' g <- expand.grid(x1 = seq(0, 1, length.out = 30), x2 = seq(0, 1, length.out = 30))
+#' g$prob <- g$x1 * g$x2
+#' lt_plot_decision_boundary(g) + scale_fill_mpl_boundary(guide = "colourbar")
+#' lt_plot_decision_boundary(g) + ggplot2::scale_fill_viridis_c()
+scale_fill_mpl_boundary <- function(name = ggplot2::waiver(), guide = "none", ...) {
+  ggplot2::continuous_scale(
+    "fill", "mpl_boundary", palette = function(x) blend_colours(x), name = name,
+    limits = c(0, 1), oob = function(x, range = c(0, 1), ...) pmin(pmax(x, range[[1]]), range[[2]]),
+    guide = guide, ...
+  )
 }
 
 # The grid's and the samples' labels together fix the class order, so both share colours. The
@@ -557,7 +658,9 @@ lt_plot_metrics <- function(history, metrics = NULL, title = NULL) {
 #'
 #' @param confusion A data.frame with columns `truth`, `prediction` and `count`, one row per
 #'   pair, as `lt_confusion_matrix()` (Python's `confusion_matrix()`) gives; the labels may be
-#'   numbers, strings or a factor.
+#'   numbers, strings or a factor. Or a learntorch model, with labelled `data`: its confusion
+#'   counts on that data are drawn.
+#' @param data With a model as `confusion`: the labelled data, as [lt_confusion_matrix()] takes.
 #' @param title The plot title.
 #' @return A ggplot object whose data is `confusion`, unchanged.
 #' @examples
@@ -568,7 +671,10 @@ lt_plot_metrics <- function(history, metrics = NULL, title = NULL) {
 #' animals$count <- c(30, 2, 1, 3, 25, 0, 1, 1, 40)
 #' lt_plot_confusion(animals)
 #' @export
-lt_plot_confusion <- function(confusion, title = "Confusion matrix") {
+lt_plot_confusion <- function(confusion, data = NULL, title = "Confusion matrix") {
+  if (inherits(confusion, "torch.nn.modules.module.Module")) {
+    confusion <- lt_confusion_matrix(confusion, data)
+  }
   frame <- lt_frame(confusion)
   check_frame(frame, "confusion", c("truth", "prediction", "count"))
   classes <- class_scheme(frame$truth, frame$prediction)

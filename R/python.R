@@ -70,6 +70,16 @@ lt_raw <- function() {
   .lt$raw
 }
 
+# A submodule of learntorch (unconverted), imported once.
+lt_module <- function(name) {
+  lt_py()
+  key <- paste0("module_", name)
+  if (is.null(.lt[[key]])) {
+    .lt[[key]] <- reticulate::import(paste0("learntorch.", name), convert = FALSE)
+  }
+  .lt[[key]]
+}
+
 lt_torch <- function() {
   lt_py()
   .lt$torch
@@ -174,7 +184,8 @@ python_missing_message <- function(error = NULL) {
 }
 
 # Run `expr` (a call into Python); a Python exception becomes a short R error that keeps the
-# Python message (which names the argument) and drops the traceback. `call` is the lt_ call.
+# Python message (which names the argument), written in R's syntax, and drops the traceback.
+# `call` is the lt_ call the user typed.
 py_try <- function(expr, call = sys.call(sys.parent())) {
   # Forced before `expr` runs: evaluated later, inside the handler, the default would name
   # whichever function happened to force `expr` (e.g. a class setter) instead of the lt_ call.
@@ -190,10 +201,14 @@ python_error <- function(e, call) {
   first <- strsplit(raw, "\n", fixed = TRUE)[[1]][1]
   pattern <- "^(?:[A-Za-z_][A-Za-z0-9_]*\\.)*([A-Za-z_][A-Za-z0-9_]*): .*$"
   type <- if (grepl(pattern, first, perl = TRUE)) sub(pattern, "\\1", first, perl = TRUE) else NA
-  structure(
-    class = c("lt_python_error", "lt_error", "error", "condition"),
-    list(message = clean_python_message(raw), call = call, python_type = type)
-  )
+  message <- r_syntax(clean_python_message(raw))
+  # Python ends a near miss with " Did you mean 'adam'?": an R hint bullet.
+  hint <- regmatches(message, regexpr(" Did you mean [^?]*\\?$", message))
+  if (length(hint)) {
+    message <- c(sub(" Did you mean [^?]*\\?$", "", message), i = trimws(hint))
+  }
+  error_condition(message, call = call, class = c("lt_python_error", "lt_error"),
+                  python_type = type)
 }
 
 # reticulate 1.28 gives "ValueError: msg"; current versions add "Run `reticulate::py_last_error()`
@@ -206,12 +221,69 @@ clean_python_message <- function(message) {
   trimws(message)
 }
 
-# An R-side argument error: classed so py_try passes it through unchanged.
-abort <- function(..., call = sys.call(-1)) {
-  stop(structure(
-    class = c("lt_argument_error", "lt_error", "error", "condition"),
-    list(message = paste0(...), call = call)
-  ))
+# A Python message in R's words: lists of values as c(...), 'strings' as "strings", None, True,
+# False, nan and inf as NULL, TRUE, FALSE, NaN and Inf, `lt.fit()` as `lt_fit()`. Only values are
+# rewritten: an apostrophe inside a word ("the model's") stays.
+r_syntax <- function(message) {
+  quoted <- "'((?:[^'\\\\\\n]|\\\\.)*)'"
+  # a quoted value starts after a space, ( [ { or the start, and ends before punctuation or a space
+  message <- gsub(paste0("(^|[\\s(\\[{,=])", quoted, "(?=$|[\\s)\\]},.:;?!])"), "\\1\"\\2\"",
+                  message, perl = TRUE)
+  message <- gsub("\\bNone\\b", "NULL", message, perl = TRUE)
+  message <- gsub("\\bTrue\\b", "TRUE", message, perl = TRUE)
+  message <- gsub("\\bFalse\\b", "FALSE", message, perl = TRUE)
+  message <- gsub("(?<![\\w.])nan\\b", "NaN", message, perl = TRUE)
+  message <- gsub("(?<![\\w.])(-?)inf\\b", "\\1Inf", message, perl = TRUE)
+  message <- gsub("\\blt\\.([a-z_]+)\\(", "lt_\\1(", message, perl = TRUE)
+  # R's 5 arrives as 5.0: shown as the user typed it.
+  message <- gsub("(?<![\\w.])(-?[0-9]+)\\.0(?![\\w.])", "\\1", message, perl = TRUE)
+  # Python's type names, after "got", as R users call those values.
+  for (type in names(r_type_names)) {
+    message <- gsub(paste0("\\bgot ", type, "\\b(?![(\\w]|\\.\\w)"), paste("got", r_type_names[[type]]),
+                    message, perl = TRUE)
+  }
+  for (name in names(r_function_names)) {
+    message <- gsub(paste0("\\b", name, "\\b"), r_function_names[[name]], message, perl = TRUE)
+  }
+  # Lists of values, [1, 2] and ["a", "b"] (already in R's quotes), as c(1, 2) and c("a", "b");
+  # nested ones from the inside out. Brackets around anything else (x[0], [linear1.bias]) stay.
+  value <- "(?:\"(?:[^\"\\\\]|\\\\.)*\"|-?[0-9.]+(?:e[-+]?[0-9]+)?|NULL|TRUE|FALSE|NaN|-?Inf|c\\([^()]*\\))"
+  list_pattern <- paste0("(^|[\\s(,:=[])\\[(\\s*(?:", value, "(?:,\\s*", value, ")*)?\\s*)\\]")
+  repeat {
+    updated <- gsub(list_pattern, "\\1c(\\2)", message, perl = TRUE)
+    if (identical(updated, message)) break
+    message <- updated
+  }
+  message
+}
+
+r_type_names <- c(float = "a number", int = "a whole number", str = "a string",
+                  list = "a vector or list", tuple = "a vector or list", dict = "a named list",
+                  NoneType = "NULL", bool = "TRUE or FALSE", `function` = "a function")
+
+# Python's callables, named in messages, as their R twins.
+r_function_names <- c(
+  EarlyStopping = "lt_early_stopping()", KeepBestWeights = "lt_keep_best_weights()",
+  ModelCheckpoint = "lt_model_checkpoint()", CSVLogger = "lt_csv_logger()",
+  `to fit` = "to lt_fit()", `fit's` = "lt_fit()'s"
+)
+
+# An error condition made by cli (so it prints as R users expect: "Error in `lt_fit()`:", then
+# the message and its bullets), holding `message` as it is: braces in it are not interpolated.
+error_condition <- function(message, call = NULL, class = NULL, ...) {
+  escaped <- gsub("}", "}}", gsub("{", "{{", message, fixed = TRUE), fixed = TRUE)
+  names(escaped) <- names(message)
+  tryCatch(
+    cli::cli_abort(escaped, call = call, class = class, ..., .envir = emptyenv()),
+    error = identity
+  )
+}
+
+# An R-side error: classed so py_try passes it through unchanged. The message is pasted from
+# `...`; `bullets` adds cli bullets (named "i", "x", "*").
+abort <- function(..., call = sys.call(-1), bullets = NULL, class = NULL) {
+  stop(error_condition(c(paste0(...), bullets), call = call,
+                       class = c(class, "lt_argument_error", "lt_error")))
 }
 
 `%||%` <- function(x, y) if (is.null(x)) y else x

@@ -225,7 +225,9 @@ mpl_palette <- function(n) {
 #' that fits. matplotlib picks `nbins` from the axis length (a 4 inch figure gets 7 on x and 9 on
 #' y); ggplot2 does not know the size when it computes breaks, so it is an argument here.
 #' `labels_mpl()` writes tick labels as matplotlib's `ScalarFormatter`: the same number of
-#' decimals on every label and a true minus sign.
+#' decimals on every label and a true minus sign (U+2212) on devices that can draw it (PNG, SVG,
+#' Cairo, the screen); on R's `pdf()` and `postscript()` devices, which cannot encode it, the
+#' ASCII hyphen-minus, so that PDF output has proper signs and no warnings.
 #'
 #' @param nbins The most intervals between ticks (matplotlib caps its automatic choice at 9).
 #' @return `breaks_mpl()`: a function of the axis limits giving the breaks, for a scale's
@@ -252,9 +254,18 @@ labels_mpl <- function() {
     if (length(breaks) == 0) return(character())
     shown <- !is.na(breaks)
     out <- rep(NA_character_, length(breaks))
-    out[shown] <- gsub("-", "\u2212", format(breaks[shown], trim = TRUE, scientific = FALSE), fixed = TRUE)
+    out[shown] <- gsub("-", minus_sign(), format(breaks[shown], trim = TRUE, scientific = FALSE),
+                       fixed = TRUE)
     out
   }
+}
+
+# matplotlib's true minus (U+2212) where the device can draw it; R's pdf() and postscript()
+# devices encode text in a single-byte encoding without it (they print ".." and warn), so they
+# get the ASCII hyphen-minus. Asked when the labels are made, which is when the plot is drawn.
+minus_sign <- function() {
+  device <- names(grDevices::dev.cur())
+  if (device %in% c("pdf", "postscript", "xfig", "pictex") || !l10n_info()[["UTF-8"]]) "-" else "\u2212"
 }
 
 # matplotlib's MaxNLocator._raw_ticks (ticker.py), trimmed to the ticks inside [vmin, vmax].

@@ -72,8 +72,21 @@
 #' @param live Redraw the history's curves while training (in Jupyter; see Python's
 #'   `learntorch.LivePlot`)?
 #' @param data A data.frame: the columns for a formula `train`, or the training data itself.
+#' @param na.action What to do with rows of a data.frame or matrix holding `NA` in the columns
+#'   the model uses: [stats::na.omit()] (drop them; the default, as `getOption("na.action")`
+#'   says), `na.exclude` (the same when training), [stats::na.fail()] (stop, naming the columns)
+#'   or `na.pass` (pass them on, for Python to refuse).
+#' @param ... Must be empty: every argument after `train` is named, as in Python
+#'   (`lt_fit(model, train, epochs = 10)`), so a misspelt name (`epoch = 10`) is an error, not a
+#'   partial match.
 #' @return A training history (class `lt_history`): `as.data.frame()` gives the tidy frame
-#'   (epoch, split, metric, value), `print()` the last epoch's metrics.
+#'   (epoch, split, metric, value), `print()` the last epoch's metrics, `summary()` the run,
+#'   `autoplot()` the curves.
+#' @details With a data.frame, a formula or a matrix, the columns are prepared by a
+#'   [hardhat](https://hardhat.tidymodels.org) blueprint (`hardhat::mold()`): factor inputs become
+#'   indicator columns, and the model remembers the column names, types and factor levels (also in
+#'   [lt_save()] files). [predict()][predict.lt_model()], [lt_predict()] and [lt_evaluate()] then
+#'   take new data by column name, in any order, with extra columns ignored.
 #' @family training
 #' @export
 #' @examplesIf lt_python_available()
@@ -89,65 +102,146 @@
 #' stop_early <- function(epoch, logs) logs$train_accuracy > 0.99
 #' lt_fit(model, label ~ x1 + x2, data = df, epochs = 5, callbacks = list(stop_early))
 #'
-#' # Factor labels: the model predicts the factor's levels
+#' # Factor labels: the model predicts the factor's levels, from columns found by name
 #' iris_model <- lt_mlp(4, hidden = 16, out_features = 3)
 #' lt_fit(iris_model, Species ~ ., data = iris, epochs = 50, optimizer = "adam", lr = 0.01)
-#' table(lt_predict(iris_model, iris), iris$Species)
-lt_fit <- function(model, train = NULL, epochs, batch_size = 128, loss = NULL,
+#' table(predict(iris_model, iris[5:1]), iris$Species)
+lt_fit <- function(model, train = NULL, ..., epochs, batch_size = 128, loss = NULL,
                    optimizer = "sgd", lr = NULL, weight_decay = 0, valid = NULL,
                    valid_fraction = NULL, metrics = NULL, scheduler = NULL,
                    clip_grad_norm = NULL, accumulate = 1, precision = "32",
                    on_divergence = "warn", resume = NULL, device = "auto", seed = NULL,
                    callbacks = list(), progress = "auto", shuffle = TRUE, num_threads = "auto",
                    task = NULL, x = NULL, y = NULL, output = NULL, loader = NULL, live = FALSE,
-                   data = NULL) {
+                   data = NULL, na.action = getOption("na.action", "na.omit")) {
+  call <- sys.call()
+  check_dots_named(..., fn = lt_fit, call = call)
+  if (missing(epochs)) {
+    abort("`epochs` is missing: how many passes over the training data? e.g. `epochs = 100`.",
+          call = call)
+  }
+  na_action <- na_action_name(na.action, call = call)
+  check_model(model, call = call)
+  callbacks <- as_callbacks(callbacks, call = call)
+  show_progress <- as_progress(progress)
+  if (isTRUE(show_progress)) callbacks <- c(callbacks, list(progress_callback(epochs)))
   args <- list(
-    epochs = as_whole(epochs, "epochs"),
-    batch_size = as_whole(batch_size, "batch_size"),
-    loss = as_string_or_object(loss, "loss", null_ok = TRUE),
-    optimizer = as_string_or_object(optimizer, "optimizer"),
-    lr = as_number(lr, "lr", null_ok = TRUE),
-    weight_decay = as_number(weight_decay, "weight_decay"),
-    valid_fraction = as_number(valid_fraction, "valid_fraction", null_ok = TRUE),
-    metrics = as_metrics(metrics),
+    epochs = as_whole(epochs),
+    batch_size = as_whole(batch_size),
+    loss = as_string(loss),
+    optimizer = as_string(optimizer),
+    lr = as_number(lr),
+    weight_decay = as_number(weight_decay),
+    valid_fraction = as_number(valid_fraction),
+    metrics = as_names(metrics),
     scheduler = scheduler,
-    clip_grad_norm = as_number(clip_grad_norm, "clip_grad_norm", null_ok = TRUE),
-    accumulate = as_whole(accumulate, "accumulate"),
-    precision = if (is.numeric(precision)) format(precision) else precision,
-    on_divergence = as_string(on_divergence, "on_divergence"),
-    resume = if (is.character(resume)) as_path(resume, "resume") else resume,
-    device = as_string_or_object(device, "device", null_ok = TRUE),
-    seed = as_seed(seed),
-    callbacks = as_callbacks(callbacks),
-    progress = as_progress(progress),
-    shuffle = as_flag(shuffle, "shuffle"),
-    num_threads = as_threads(num_threads),
-    task = as_string(task, "task", null_ok = TRUE),
-    output = as_output(output),
+    clip_grad_norm = as_number(clip_grad_norm),
+    accumulate = as_whole(accumulate),
+    precision = if (is.numeric(precision)) format(precision) else as_string(precision),
+    on_divergence = as_string(on_divergence),
+    resume = if (is.character(resume)) as_path(resume) else resume,
+    device = as_string(device),
+    seed = as_whole(seed),
+    callbacks = callbacks,
+    # R draws its own bar (cli), so Python's is off unless the value is Python's to refuse.
+    progress = if (is.logical(show_progress)) FALSE else show_progress,
+    shuffle = as_flag(shuffle),
+    num_threads = as_whole(num_threads),
+    task = as_string(task),
+    output = as_whole(output),
     loader = as_loader(loader),
     # live = TRUE draws the ggplot2 twin in R's graphics device, from an R callback; a Python
     # LivePlot object (drawing in Jupyter) passes through.
     live = if (inherits(live, "python.builtin.object")) live else FALSE
   )
   if (isTRUE(live)) args$callbacks <- c(args$callbacks, list(lt_live_plot()))
-  check_model(model)
-  formula <- if (inherits(train, "formula")) train
-  train <- if (is.null(train)) {
-    as_py_data(data, "data", x = x, y = y)
-  } else {
-    as_py_data(train, "train", x = x, y = y, frame = data)
-  }
+  prepared <- fit_data(train, data, x, y, na_action, call = call)
   if (!is.null(valid)) {
-    valid <- if (is.data.frame(valid) && !is.null(formula)) {
-      as_py_data(formula, "valid", frame = valid)$data
+    valid <- if (!is.null(prepared$blueprint) && (is.data.frame(valid) || is.matrix(valid))) {
+      forge_with(prepared$blueprint, valid, "valid", na_action, call)
+    } else if (inherits(valid, "python.builtin.object")) {
+      valid
     } else {
-      as_py_data(valid, "valid")$data
+      fit_data(valid, NULL, NULL, NULL, na_action, arg = "valid", call = call)$data
     }
   }
   lt <- lt_py()
-  history <- py_try(do.call(lt$fit, c(list(model, train$data, valid = valid, x = train$x,
-                                           y = train$y), args)))
+  history <- py_try(do.call(lt$fit, c(list(model, prepared$data, valid = valid, x = prepared$x,
+                                           y = prepared$y), args)), call = call)
+  if (!is.null(prepared$blueprint)) set_model_blueprint(model, prepared$blueprint)
   with_class(history, "lt_history")
+}
+
+# Validation data through the blueprint just molded from the training data.
+forge_with <- function(plain, valid, arg, na_action, call) {
+  blueprint <- plain_blueprint(plain)
+  wanted <- c(names(blueprint$ptypes$predictors), names(blueprint$ptypes$outcomes))
+  if (is.matrix(valid)) valid <- as.data.frame(valid, optional = TRUE)
+  missing <- setdiff(wanted, names(valid))
+  if (length(missing)) {
+    abort("`", arg, "` lacks the column", if (length(missing) > 1) "s", " ",
+          paste0("`", missing, "`", collapse = ", "), " of the training data.", call = call)
+  }
+  keep <- na_rows(valid, wanted, na_action, arg, call)
+  forged <- hardhat_call(hardhat::forge(valid[keep, , drop = FALSE], blueprint, outcomes = TRUE),
+                         arg, call)
+  reticulate::tuple(as_py_frame(forged$predictors), py_outcomes(forged$outcomes))
+}
+
+# `...` after the arguments R users give by position must be empty: a misspelt argument name
+# (`epoch = 5`) is an error naming the closest argument, not a silent partial match.
+check_dots_named <- function(..., fn, call) {
+  if (...length() == 0) return(invisible())
+  given <- names(list(...)) %||% rep("", ...length())
+  fn_name <- as.character(call[[1]])[[1]]
+  args <- setdiff(names(formals(fn)), "...")
+  unnamed <- given == ""
+  if (any(unnamed)) {
+    values <- vapply(substitute(list(...))[-1][unnamed], function(e) paste(deparse(e), collapse = ""),
+                     character(1))
+    abort("`", fn_name, "()` takes `", args[[3]], "` and the other arguments after `", args[[2]],
+          "` by name, e.g. `", fn_name, "(", args[[1]], ", ", args[[2]], ", ", args[[3]], " = ...)`.",
+          bullets = c(x = paste0("Given by position: ", paste0("`", values, "`", collapse = ", "),
+                                 ".")),
+          call = call)
+  }
+  hints <- unlist(lapply(given, near_miss_local, choices = args))
+  abort("`", fn_name, "()` has no argument ", paste0("`", given, "`", collapse = ", "), ".",
+        bullets = hints, call = call)
+}
+
+# A near-miss suggestion computed in R (no Python needed for R's own argument names).
+near_miss_local <- function(value, choices) {
+  distance <- utils::adist(value, choices, ignore.case = TRUE)[1, ]
+  prefix <- startsWith(choices, value)
+  best <- if (any(prefix)) choices[prefix][[1]] else if (min(distance) <= 2) choices[which.min(distance)]
+  if (is.null(best)) return(NULL)
+  c(i = paste0("Did you mean `", best, "`?"))
+}
+
+# A cli progress bar over the epochs, with the latest training loss: R's own bar (RStudio draws
+# it in the console), driven by the Python loop through a callback.
+progress_callback <- function(epochs) {
+  bar <- new.env(parent = emptyenv())
+  lt_callback(
+    on_fit_begin = function(logs) {
+      bar$loss <- NA_real_
+      bar$id <- cli::cli_progress_bar(
+        total = epochs, clear = FALSE, .envir = bar,
+        format = "{cli::pb_bar} {cli::pb_current}/{cli::pb_total} epochs | loss {format(loss, digits = 4)} | {cli::pb_eta}"
+      )
+      FALSE
+    },
+    on_epoch_end = function(epoch, logs) {
+      bar$loss <- logs$train_loss %||% NA_real_
+      cli::cli_progress_update(id = bar$id, set = epoch, .envir = bar)
+      FALSE
+    },
+    on_fit_end = function(logs) {
+      if (!is.null(bar$id)) cli::cli_progress_done(id = bar$id, .envir = bar)
+      FALSE
+    }
+  )
 }
 
 # Progress bars belong to people watching a console, not to knitr documents or test logs.
@@ -156,51 +250,32 @@ progress_default <- function() {
     !identical(Sys.getenv("TESTTHAT"), "true")
 }
 
-check_model <- function(model, call = sys.call(-1)) {
+check_model <- function(model, arg = "model", call = sys.call(-1)) {
+  check_alive(model, arg, call = call)
   if (!inherits(model, "torch.nn.modules.module.Module")) {
-    abort("`model` must be a learntorch model (e.g. from lt_simple_classifier()), not ",
-          describe(model), ".", call = call)
+    abort("`", arg, "` must be a learntorch model (e.g. from lt_simple_classifier()) or a torch ",
+          "module, not ", describe(model), ".", call = call)
   }
   invisible(model)
 }
 
-# "auto" shows a progress bar where someone watches an R console; TRUE and FALSE pass on, and
-# anything else goes to Python, which says what it accepts.
+# "auto": a bar where someone watches an R console (R knows; Python cannot see knitr or
+# testthat from inside R); TRUE and FALSE pass on, and anything else goes to Python, which says
+# what it accepts.
 as_progress <- function(x) {
   if (identical(x, "auto")) return(progress_default())
-  if (is.logical(x) && length(x) == 1 && is.na(x)) return(NULL)
-  x
-}
-
-# Metric names as a Python list, even for one name.
-as_metrics <- function(x) {
-  if (is.character(x)) return(as.list(x))
-  x
-}
-
-# Which output of a model returning a tuple or dict: a whole number becomes an int.
-as_output <- function(x, call = sys.call(-1)) {
-  if (is.numeric(x)) return(as_whole(x, "output", call = call))
-  x
+  as_flag(x)
 }
 
 # DataLoader settings: a named list becomes a dict, whole numbers in it ints.
 as_loader <- function(x) {
   if (!is.list(x)) return(x)
-  lapply(x, function(value) {
-    if (is.numeric(value) && length(value) == 1 && !is.na(value) && value == round(value)) {
-      as.integer(value)
-    } else {
-      value
-    }
-  })
+  lapply(x, as_whole)
 }
 
-as_threads <- function(x, call = sys.call(-1)) {
-  if (is.null(x) || identical(x, "auto")) return(x)
-  as_count(x, "num_threads", call = call)
-}
-
+# Callbacks for Python: learntorch callbacks pass through; a plain R function is an on_epoch_end
+# hook, its arguments checked now, before any training (Python would only find out at the end of
+# the first epoch).
 as_callbacks <- function(callbacks, call = sys.call(-1)) {
   if (is.function(callbacks) || inherits(callbacks, "python.builtin.object")) {
     callbacks <- list(callbacks)
@@ -213,8 +288,8 @@ as_callbacks <- function(callbacks, call = sys.call(-1)) {
     callback <- callbacks[[i]]
     if (inherits(callback, "python.builtin.object")) return(callback)
     if (is.function(callback)) {
-      # Python stops on `is True`; R users expect any TRUE (and NULL or FALSE to continue).
-      return(function(epoch, logs) isTRUE(callback(epoch, logs)))
+      return(as_hook(callback, paste0("callbacks[[", i, "]]"), call = call,
+                     wanted = c("epoch", "logs")))
     }
     abort("`callbacks[[", i, "]]` must be a function(epoch, logs) or a learntorch callback, ",
           "not ", describe(callback), ".", call = call)
@@ -247,7 +322,7 @@ lt_early_stopping <- function(monitor = "valid_loss", patience = 5, min_delta = 
                               mode = "auto", restore_best_weights = TRUE) {
   monitor <- as_string(monitor, "monitor")
   patience <- as_count(patience, "patience")
-  min_delta <- as_number(min_delta, "min_delta", min = 0)
+  min_delta <- as_number(min_delta, "min_delta")
   mode <- as_string(mode, "mode")
   restore_best_weights <- as_flag(restore_best_weights, "restore_best_weights")
   lt <- lt_py()
@@ -283,15 +358,16 @@ lt_keep_best_weights <- function(monitor = "valid_loss", mode = "auto") {
 lt_make_optimizer <- function(model, optimizer = "sgd", lr = NULL, weight_decay = 0, ...) {
   check_model(model)
   optimizer <- as_string_or_object(optimizer, "optimizer")
-  lr <- as_number(lr, "lr", min = 0, null_ok = TRUE)
-  weight_decay <- as_number(weight_decay, "weight_decay", min = 0)
+  lr <- as_number(lr, "lr")
+  weight_decay <- as_number(weight_decay, "weight_decay")
   lt <- lt_py()
   py_try(lt$make_optimizer(model, optimizer, lr = lr, weight_decay = weight_decay, ...))
 }
 
 #' @export
 print.lt_history <- function(x, ...) {
-  cat("<lt_history> ", reticulate::py_str(x), "\n", sep = "")
+  cat(format(x), "\n", sep = "")
+  if (reticulate::py_is_null_xptr(x)) return(invisible(x))
   reason <- x$stop_reason
   if (!is.null(reason)) cat(reason, "\n", sep = "")
   invisible(x)

@@ -23,7 +23,9 @@ test_that("a batch callback stops after the current step, and wrong arity is ref
   h <- lt_fit(lt_simple_classifier(2, 4, 1), lt_continuous_xor(200, seed = 1), epochs = 3,
               batch_size = 20, callbacks = list(cb))
   expect_equal(batches, 2)
-  expect_error(lt_callback(on_epoch_end = function(x) TRUE), "must take 2 arguments")
+  expect_error(lt_callback(on_epoch_end = function(x) TRUE),
+               "`on_epoch_end` must be a function\\(epoch, logs\\); it is a function\\(x\\)")
+  expect_error(lt_callback(on_fit_end = function(logs, extra) TRUE), "must be a function\\(logs\\)")
   expect_s3_class(lt_callback(on_epoch_end = function(...) TRUE), "lt_callback")
   expect_error(lt_callback(on_fit_end = 3), "`on_fit_end` must be a function")
 })

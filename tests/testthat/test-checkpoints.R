@@ -60,7 +60,7 @@ test_that("checkpoint errors are short and name the problem", {
   missing <- file.path(tempdir(), "no-such-checkpoint.pt")
   expect_error(lt_load(missing), "no checkpoint at `path`")
   expect_error(lt_read_checkpoint(missing), "no checkpoint at `path`")
-  expect_error(lt_load(1), "`path` must be a single file path")
+  expect_error(lt_load(1), "`path` must be a file path \\(a str or os.PathLike\\), got a number")
   expect_error(lt_save(model, tempfile(), 3), "metadata in `...` must be named")
   expect_error(lt_save(model, file.path(tempdir(), "nowhere", "m.pt")),
                "the folder for `path` does not exist")

@@ -43,17 +43,17 @@ test_that("datasets print, have a length and a tidy frame", {
 })
 
 test_that("R converts data arguments' types; Python checks their ranges", {
-  expect_error(lt_continuous_xor(-5), "`size` must be a whole number >= 1")
-  expect_error(lt_continuous_xor(10, std = -1), "`std` must be a number >= 0")
-  expect_error(lt_continuous_xor(10, seed = "a"), "`seed` must be a whole number")
+  expect_error(lt_continuous_xor(-5), "`size` must be a positive integer, got -5")
+  expect_error(lt_continuous_xor(10, std = -1), "`std` must be a non-negative number, got -1$")
+  expect_error(lt_continuous_xor(10, seed = "a"), "`seed` must be a whole number or NULL, got \"a\"")
   expect_error(lt_two_moons("10"), "`size`")
-  expect_error(lt_linear_regression_data(10, weights = "a"), "`weights` must be a numeric vector")
+  expect_error(lt_linear_regression_data(10, weights = "a"), "`weights` must be a tensor")
   err <- tryCatch(lt_train_val_split(lt_continuous_xor(10, seed = 1), fraction = 1),
                   error = identity)
   expect_s3_class(err, "lt_python_error")
   expect_match(conditionMessage(err), "`fraction` must be a number strictly between 0 and 1")
   expect_error(lt_train_val_split(lt_continuous_xor(10, seed = 1), fraction = "a"),
-               "`fraction` must be a single finite number")
+               "`fraction` must be a number strictly between 0 and 1, got \"a\"")
 })
 
 test_that("lt_from_frame() keeps a factor's levels, in their order, as the classes", {
@@ -72,8 +72,8 @@ test_that("lt_from_frame() keeps a factor's levels, in their order, as the class
   expect_equal(py_value(reg$task), "regression")
   expect_named(as.data.frame(reg), c("a", "b"))
   # The checks are Python's, with its messages
-  expect_error(lt_from_frame(df, x = "zz", y = "y"), "columns not found in `frame`: \\['zz'\\]")
-  expect_error(lt_from_frame(df, x = "y", y = "a"), "input columns \\['y'\\] are not numeric")
+  expect_error(lt_from_frame(df, x = "zz", y = "y"), "columns not found in `frame`: c\\(\"zz\"\\)")
+  expect_error(lt_from_frame(df, x = "y", y = "a"), "input columns c\\(\"y\"\\) are not numeric")
   expect_error(lt_from_frame(df, x = "a", y = "y", task = "bogus"), "`task` must be")
   expect_error(lt_from_frame(transform(df, y = replace(y, 2, NA)), x = "a", y = "y"),
                "missing values")
@@ -96,7 +96,7 @@ test_that("lt_tensor_dataset() takes matrices, keeps column names and passes Pyt
   fixed <- lt_tensor_dataset(matrix(1:6, 3), c("b", "a", "b"), classes = c("b", "a", "c"))
   expect_identical(as.data.frame(fixed)$label, factor(c("b", "a", "b"), levels = c("b", "a", "c")))
   expect_error(lt_tensor_dataset(matrix(1:6, 3), c("b", "a", "z"), classes = c("a", "b")),
-               "the label 'z'")
+               "the label \"z\"")
   flags <- lt_tensor_dataset(matrix(1:4, 2), c(TRUE, FALSE))
   expect_equal(unlist(py_value(flags$classes)), c(FALSE, TRUE))
 })
@@ -120,6 +120,6 @@ test_that("train/valid split matches Python's and batches cover the data", {
   sizes <- unlist(reticulate::iterate(b, function(batch) py_value(batch[[1]]$shape[[0]])))
   expect_equal(sizes, c(32, 32, 32, 4))
   expect_equal(length(lt_batches(d, 32, drop_last = TRUE)), 3L)
-  expect_error(lt_batches(d, 0), "`batch_size` must be a whole number >= 1")
-  expect_error(lt_batches(d, 10, shuffle = "yes"), "`shuffle` must be TRUE or FALSE")
+  expect_error(lt_batches(d, 0), "`batch_size` must be a positive integer, got 0")
+  expect_error(lt_batches(d, 10, shuffle = "yes"), "`shuffle` must be TRUE or FALSE, got \"yes\"")
 })

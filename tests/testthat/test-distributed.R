@@ -1,6 +1,16 @@
 # lt_launch(): processes started from Python embedded in R (the interpreter and library path
 # must be the virtualenv's, not R's), a function defined from R travelling by value, a script.
 
+# Python's multiprocessing and torch's elastic launcher leave pymp-* folders and error files in
+# the temporary folder when Python runs inside R (its exit handlers do not run); R CMD check
+# counts them as detritus, so the file removes what its launches left.
+if (lt_python_available()) {
+  py_tmp <- reticulate::import("tempfile")$gettempdir()
+  leftovers <- function() Sys.glob(file.path(py_tmp, c("pymp-*", "pytorch-errorfile-*", "torchelastic_*")))
+  before <- leftovers()
+  withr::defer(unlink(setdiff(leftovers(), before), recursive = TRUE), testthat::teardown_env())
+}
+
 py_train <- function() {
   reticulate::py_run_string(paste(
     "def lt_test_train(epochs, fail=False):",

@@ -28,7 +28,7 @@ test_that("lt_evaluate() returns Python's numbers as a named list", {
   expect_identical(lt_evaluate(model, frame), metrics)
   expect_identical(lt_evaluate(model, frame, x = c("x1", "x2"), y = "label"), metrics)
   expect_named(lt_evaluate(model, test, loss = "mse"), c("loss", "accuracy"))
-  expect_error(lt_evaluate(model, test, loss = 3), "`loss` must be a single string")
+  expect_error(lt_evaluate(model, test, loss = 3), "`loss` must be a name, a torch loss or a callable, got a number")
 })
 
 test_that("predictions equal Python's for datasets, data.frames and matrices", {
@@ -41,12 +41,12 @@ test_that("predictions equal Python's for datasets, data.frames and matrices", {
   frame <- as.data.frame(test)
   expect_identical(lt_predict(model, frame), labels)
   expect_identical(lt_predict_proba(model, as.matrix(frame[c("x1", "x2")])), proba)
-  expect_identical(predict(model, frame, type = "prob"), proba)
+  expect_identical(predict(model, frame, type = "prob")$.pred_1, proba)
   expect_identical(lt_predict(model, test, threshold = 0.9), as.integer(proba > 0.9))
   # The range is Python's rule (strictly between 0 and 1), with Python's message
   expect_error(lt_predict(model, test, threshold = 1),
                "`threshold` must be a number strictly between 0 and 1")
-  expect_error(lt_predict(model, test, threshold = "high"), "`threshold` must be a single finite number")
+  expect_error(lt_predict(model, test, threshold = "high"), "`threshold` must be a number strictly between 0 and 1, got \"high\"")
   expect_error(lt_predict(model, frame$x1), "expects inputs")
 })
 
@@ -72,7 +72,7 @@ test_that("lt_decision_grid() is Python's frame as a data.frame", {
   expect_equal(grid$x1[1:2], c(-0.5, -0.5 + 2 / 24), tolerance = 1e-6)
   expect_error(lt_decision_grid(model, xlim = c(1, 0)), "`xlim` must be two finite numbers")
   expect_error(lt_decision_grid(model, resolution = 1), "`resolution` must be an integer >= 2")
-  expect_error(lt_decision_grid(model, resolution = 2.5), "`resolution` must be a whole number")
+  expect_error(lt_decision_grid(model, resolution = 2.5), "`resolution` must be an integer >= 2, got 2.5")
   expect_error(lt_decision_grid(model, task = "bogus"), "`task` must be one of")
   # With data, the grid covers the data's range (and a margin)
   around <- lt_decision_grid(model, data = test, resolution = 5)
@@ -144,7 +144,8 @@ test_that("a 3-class torch model fitted on a factor predicts that factor", {
   expect_error(lt_evaluate(m, iris, y = "Species", task = "bogus"), "`task` must be one of")
   # A label the model does not know is Python's error, naming it
   odd <- transform(iris[1:3, ], Species = factor(c("setosa", "tulip", "setosa")))
-  expect_error(lt_evaluate(m, odd, y = "Species"), "the label 'tulip'")
+  expect_error(lt_evaluate(m, odd, y = "Species"), "the label \"tulip\"")
+  expect_error(lt_evaluate(m, odd), "`data` does not fit the model's training data.*tulip")
 })
 
 test_that("levels keep their order, even when one class is never predicted", {
@@ -198,8 +199,8 @@ test_that("`task` is Python's to check, and its error comes back naming it", {
   err <- tryCatch(lt_fit(m, Species ~ ., data = iris, epochs = 1, task = "bogus"),
                   error = identity)
   expect_s3_class(err, "lt_python_error")
-  expect_match(conditionMessage(err), "^`task` must be one of \\['binary', 'multiclass', 'regression'\\]")
+  expect_match(conditionMessage(err), "^`task` must be one of c\\(\"binary\", \"multiclass\", \"regression\"\\)")
   expect_match(deparse(conditionCall(err))[1], "^lt_fit\\(")
   expect_error(lt_predict(m, iris[1:4], task = "bogus"), "`task` must be one of")
-  expect_error(lt_predict_proba(m, iris[1:4], task = 3), "`task` must be a single string")
+  expect_error(lt_predict_proba(m, iris[1:4], task = 3), "`task` must be one of .*, got 3")
 })

@@ -89,7 +89,7 @@ test_that("lt_read_idx() reads IDX files and reports broken ones", {
   writeBin(as.raw(c(1, 2, 3, 4, 0, 0, 0, 0)), bad)
   expect_error(lt_read_idx(bad, labels), "not an IDX file")
   expect_error(lt_read_idx(file.path(dir, "absent"), labels), "no such file")
-  expect_error(lt_read_idx(c("a", "b"), labels), "`images_path` must be a single file path")
+  expect_error(lt_read_idx(c("a", "b"), labels), "`images_path` must be a file path, got a vector or list")
 })
 
 test_that("lt_read_cifar10_binary() and the folder readers", {
@@ -113,7 +113,7 @@ test_that("lt_read_cifar10_binary() and the folder readers", {
   err <- expect_error(lt_cifar10(dir), "data_batch_1.bin")
   expect_match(conditionMessage(err), dir, fixed = TRUE)
   expect_error(lt_mnist(dir), "train-images-idx3-ubyte")
-  expect_error(lt_fashion_mnist(dir, train = "yes"), "`train` must be TRUE or FALSE")
+  expect_error(lt_fashion_mnist(dir, train = "yes"), "`train` must be TRUE \\(training set\\) or FALSE")
 
   write_idx(file.path(dir, "t10k-images-idx3-ubyte"), rep(0:255, length.out = 2 * 28 * 28), c(2, 28, 28))
   write_idx(file.path(dir, "t10k-labels-idx1-ubyte"), c(1, 9), 2)

@@ -95,24 +95,32 @@ test_that("lt_plot_decision_boundary blends C0 into C1 under the points", {
   grid <- grid_frame()
   samples <- xor_frame()
   p <- lt_plot_decision_boundary(grid, samples)
-  expect_identical(layer_geoms(p), c("GeomRaster", "GeomPoint"))
+  expect_identical(layer_geoms(p), c("GeomRaster", "GeomPoint", "GeomPoint"))
   expect_identical(p$data, grid)
   expect_identical(p$layers[[2]]$data, samples)
   built <- ggplot2::ggplot_build(p)
   surface <- built$data[[1]]
   expect_equal(surface$x, grid$x1)
   expect_equal(surface$y, grid$x2)
-  # (1 - p) * C0 + p * C1 in RGB
+  # (1 - p) * C0 + p * C1 in RGB, by the default continuous fill scale
   c0 <- grDevices::col2rgb(C0)[, 1] / 255
   c1 <- grDevices::col2rgb(C1)[, 1] / 255
   expected <- grDevices::rgb(t(outer(c0, 1 - grid$prob) + outer(c1, grid$prob)))
   expect_identical(surface$fill, expected)
   expect_identical(learntorch:::blend_colours(c(0, 1, 0.5)),
                    c(toupper(C0), toupper(C1), grDevices::rgb(t((c0 + c1) / 2))))
+  expect_identical(p$labels$fill, "P(class 1)")
+  # the samples: a circle in the class colour under a #333333 ring, on the colour scale
   points <- built$data[[2]]
   expect_identical(points$x, samples$x1)
-  expect_identical(points$fill, ifelse(samples$label == 0, C0, C1))
-  expect_identical(built$plot$scales$get_scales("fill")$get_labels(), c("Class 0", "Class 1"))
+  expect_identical(points$colour, ifelse(samples$label == 0, C0, C1))
+  expect_true(all(built$data[[3]]$colour == "#333333"))
+  expect_identical(built$plot$scales$get_scales("colour")$get_labels(), c("Class 0", "Class 1"))
+  # any continuous fill scale replaces the blend, titled P(<class>)
+  viridis <- ggplot2::ggplot_build(p + ggplot2::scale_fill_viridis_c())
+  expect_false(identical(viridis$data[[1]]$fill, expected))
+  expect_identical(viridis$plot$scales$get_scales("fill")$make_title(viridis$plot$labels$fill), "P(class 1)")
+  expect_no_warning(render_png(p + ggplot2::scale_fill_viridis_c()))
   # the axes end where the grid ends
   ranges <- built$layout$panel_params[[1]]
   expect_equal(ranges$x.range, c(-0.5, 1.5))
@@ -337,8 +345,9 @@ test_that("a binary grid's samples with named labels are named, in C0 and C1", {
   built <- ggplot2::ggplot_build(
     lt_plot_decision_boundary(grid, data.frame(x1 = c(0.1, 0.9), x2 = 0.5, label = c("yes", "no")))
   )
-  expect_identical(built$data[[2]]$fill, c(C1, C0))
-  expect_identical(fill_labels(built), c("no", "yes"))
+  expect_identical(built$data[[2]]$colour, c(C1, C0))
+  expect_identical(built$plot$scales$get_scales("colour")$get_labels(), c("no", "yes"))
+  expect_identical(built$plot$labels$fill, "P(yes)")
 })
 
 test_that("lt_plot_samples names string labels in sorted order and draws the chosen columns", {
@@ -430,7 +439,8 @@ test_that("the drawing functions have their Python twins' argument names and def
   signatures <- reticulate::py_to_r(reticulate::py_get_item(ns, "sig"))
   for (name in names(signatures)) {
     r_formals <- formals(get(paste0("lt_", name), envir = asNamespace("learntorch")))
-    r_formals <- r_formals[names(r_formals) != "legend_position"] # R only: ggplot2 has no loc = "best"
+    # R only: ggplot2 has no loc = "best"; lt_plot_confusion(model, data) computes the counts
+    r_formals <- r_formals[!names(r_formals) %in% c("legend_position", if (name == "plot_confusion") "data")]
     python <- signatures[[name]]
     expect_identical(names(r_formals), vapply(python, `[[`, character(1), 1), label = name)
     for (arg in python[-1]) { # defaults after the frame

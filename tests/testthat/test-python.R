@@ -34,30 +34,56 @@ test_that("a Python exception becomes a short classed R error naming the argumen
   expect_match(deparse(conditionCall(err))[1], "^lt_fit\\(")
 })
 
-test_that("R-side argument errors stop before Python and name the argument", {
-  err <- tryCatch(lt_continuous_xor("many"), error = identity)
-  expect_s3_class(err, "lt_argument_error")
-  expect_match(conditionMessage(err), "`size` must be a whole number, not a character string")
-  expect_error(lt_continuous_xor(-5), "`size` must be a whole number >= 1, not -5")
-  expect_error(lt_continuous_xor(2.5), "`size` must be a whole number, not 2.5")
-  expect_error(lt_continuous_xor(NA), "`size`")
-  expect_error(lt_two_moons(10, noise = Inf), "`noise` must be a single finite number")
+test_that("Python's messages read in R's syntax", {
+  r_syntax <- learntorch:::r_syntax
+  expect_equal(r_syntax("`optimizer` must be one of ['adam', 'sgd'], got 'adamm'."),
+               "`optimizer` must be one of c(\"adam\", \"sgd\"), got \"adamm\".")
+  expect_equal(r_syntax("got None, True, False, nan and -inf"), "got NULL, TRUE, FALSE, NaN and -Inf")
+  expect_equal(r_syntax("`x` is [1.0, 2.5] and [[1, 2], [3, 4]] or []"),
+               "`x` is c(1, 2.5) and c(c(1, 2), c(3, 4)) or c()")
+  # apostrophes in words, index brackets and intervals stay
+  expect_equal(r_syntax("the model's classes ['a']"), "the model's classes c(\"a\")")
+  expect_equal(r_syntax("x[0] in [0, 2**32) and [linear1.bias]"), "x[0] in [0, 2**32) and [linear1.bias]")
+  expect_equal(r_syntax("got float"), "got a number")
+  expect_equal(r_syntax("EarlyStopping cannot monitor it: pass `valid` to fit"),
+               "lt_early_stopping() cannot monitor it: pass `valid` to lt_fit()")
 })
 
-test_that("converters return what Python expects", {
+test_that("errors come through cli, name the R function, and suggest near misses", {
+  skip_if_no_python()
+  err <- tryCatch(lt_continuous_xor("many"), error = identity)
+  expect_s3_class(err, c("lt_python_error", "rlang_error"))
+  expect_identical(conditionCall(err), quote(lt_continuous_xor("many")))
+  expect_equal(conditionMessage(err), "`size` must be a positive integer, got \"many\"")
+  # a near miss is a hint bullet
+  err <- tryCatch(lt_fit(lt_simple_classifier(), lt_continuous_xor(10, seed = 1), epochs = 1,
+                         optimizer = "adamm"), error = identity)
+  expect_match(conditionMessage(err), "got \"adamm\".\n.*Did you mean \"adam\"\\?$")
+  # R's own errors too
+  err <- tryCatch(lt_fit(lt_simple_classifier(), lt_continuous_xor(10, seed = 1), epoch = 1),
+                  error = identity)
+  expect_s3_class(err, c("lt_argument_error", "rlang_error"))
+  expect_match(conditionMessage(err), "`lt_fit\\(\\)` has no argument `epoch`.\n.*Did you mean `epochs`\\?")
+  # braces in a message are text, not cli markup
+  expect_error(learntorch:::abort("a {dict} and {{x}}"), "a \\{dict\\} and \\{\\{x\\}\\}")
+})
+
+test_that("converters change types, never judge values", {
   expect_identical(learntorch:::as_count(100, "epochs"), 100L)
-  expect_identical(learntorch:::as_count(0, "epochs", min = 0), 0L)
-  expect_null(learntorch:::as_count(NULL, "n", null_ok = TRUE))
+  expect_identical(learntorch:::as_whole(0), 0L)
+  expect_identical(learntorch:::as_whole(-3, "n"), -3L)  # the range is Python's to check
+  expect_null(learntorch:::as_whole(NULL))
   expect_null(learntorch:::as_seed(NULL))
   expect_identical(learntorch:::as_number(1L, "lr"), 1)
-  expect_identical(learntorch:::as_whole(-3, "n"), -3L)  # the range is Python's to check
-  expect_error(learntorch:::as_whole(2.5, "n"), "`n` must be a whole number, not 2.5")
-  expect_error(learntorch:::as_flag("yes", "shuffle"), "`shuffle` must be TRUE or FALSE")
-  expect_error(learntorch:::as_names(1:2, "x"), "`x` must be a character vector")
-  expect_identical(learntorch:::as_choice("b", "mode", c("a", "b")), "b")
-  expect_error(learntorch:::as_choice("z", "mode", c("a", "b", "c")),
-               "`mode` must be \"a\", \"b\" or \"c\", not \"z\".", fixed = TRUE)
-  expect_error(learntorch:::as_choice(1, "mode", "a"), "`mode` must be a single string")
+  # what R cannot convert goes to Python as it is, for Python's message
+  expect_identical(learntorch:::as_whole(2.5, "n"), 2.5)
+  expect_identical(learntorch:::as_whole("many"), "many")
+  expect_identical(learntorch:::as_flag("yes", "shuffle"), "yes")
+  expect_identical(learntorch:::as_names(1:2, "x"), 1:2)
+  expect_identical(learntorch:::as_names("a"), list("a"))
+  # NA of any type is NaN (reticulate would send a logical NA as True)
+  expect_identical(learntorch:::as_whole(NA), NaN)
+  expect_identical(learntorch:::as_flag(NA), NaN)
   expect_true(learntorch:::is_labels(factor("a")))
   expect_false(learntorch:::is_labels(c(0, 1)))
 })
@@ -204,7 +230,9 @@ test_that("lt_* functions have their Python twin's arguments and defaults", {
   # R-only arguments (R conveniences), and Python-only ones: matplotlib's axes and figure
   # options, which the ggplot2 twins have no use for.
   # lt_callback() builds a callback from R functions, where Python subclasses Callback.
-  r_only <- list(lt_fit = "data", .plots = "legend_position",
+  r_only <- list(lt_fit = c("data", "na.action"), lt_evaluate = "na.action",
+                 lt_confusion_matrix = "na.action", lt_plot_confusion = "data",
+                 .plots = "legend_position",
                  lt_callback = c("on_fit_begin", "on_epoch_begin", "on_batch_end",
                                  "on_epoch_end", "on_fit_end"))
   py_only <- list(.plots = c("ax", "fig", "figure", "cmap", "panel_size"),
@@ -280,6 +308,17 @@ test_that("lt_* functions have their Python twin's arguments and defaults", {
                                        reticulate::py_str(param$default)))
       }
     }
+    # Python's keyword-only arguments (after `*`) follow R's `...`, so that R does not
+    # partially match them (`epoch = 5` would silently be `epochs`).
+    kinds <- vapply(py_names, function(name) {
+      reticulate::py_to_r(builtins$str(reticulate::py_get_item(params, name)$kind))
+    }, character(1))
+    keyword_only <- intersect(py_names[kinds == "KEYWORD_ONLY"], names(formals_r))
+    if (length(keyword_only) && !("..." %in% names(formals_r) &&
+        match("...", names(formals_r)) < match(keyword_only[[1]], names(formals_r)))) {
+      problems <- c(problems, paste0(fn, "(): `...` must come before `", keyword_only[[1]],
+                                     "`, keyword-only in Python"))
+    }
     extra <- setdiff(names(formals_r), c(py_names, "...", allowed_r))
     if (length(extra)) {
       problems <- c(problems, paste0(fn, "(): R-only `", extra, "`"))
@@ -294,4 +333,76 @@ test_that("lt_* functions have their Python twin's arguments and defaults", {
   expect_true(all(c("lt_fit", "lt_evaluate", "lt_predict", "lt_predict_proba",
                     "lt_confusion_matrix", "lt_decision_grid", "lt_tensor_dataset",
                     "lt_from_frame", "lt_mlp", "lt_seed", "lt_simple_classifier") %in% checked))
+})
+
+# One rule, one owner: the same bad value given to an lt_* function and to its Python twin is
+# refused by Python in both cases, with the same message (R's written in R's syntax). R adds no
+# check of its own, so the two cannot drift apart.
+test_that("the same bad values are refused with the same message in R and Python", {
+  skip_if_no_python()
+  ns <- py_eval_lt(paste(
+    "model = lt.SimpleClassifier(2, 4, 1)",
+    "data = lt.continuous_xor(20, seed=1)",
+    "def refusal(code, env):",
+    "    try:",
+    "        eval(code, env)",
+    "    except (ValueError, TypeError) as e:",
+    "        return str(e)",
+    "    return 'no error'",
+    sep = "\n"
+  ))
+  refusal <- reticulate::py_get_item(ns, "refusal")
+  model <- lt_simple_classifier(2, 4, 1)
+  data <- lt_continuous_xor(20, seed = 1)
+  cases <- list(
+    list(quote(lt_continuous_xor(-5)), "lt.continuous_xor(-5)"),
+    list(quote(lt_continuous_xor("many")), "lt.continuous_xor('many')"),
+    list(quote(lt_continuous_xor(2.5)), "lt.continuous_xor(2.5)"),
+    list(quote(lt_two_moons(10, noise = -1)), "lt.two_moons(10, noise=-1)"),
+    list(quote(lt_linear_regression_data(10, bias = "b")), "lt.linear_regression_data(10, bias='b')"),
+    list(quote(lt_simple_classifier(0)), "lt.SimpleClassifier(0)"),
+    list(quote(lt_simple_classifier(activation = "tanhh")), "lt.SimpleClassifier(activation='tanhh')"),
+    list(quote(lt_mlp(2, hidden = c(8, -1))), "lt.MLP(2, hidden=[8, -1])"),
+    list(quote(lt_conv_net(image_size = 2)), "lt.ConvNet(image_size=2)"),
+    list(quote(lt_fit(model, data, epochs = -1)), "lt.fit(model, data, epochs=-1)"),
+    list(quote(lt_fit(model, data, epochs = 1, lr = 0)), "lt.fit(model, data, epochs=1, lr=0)"),
+    list(quote(lt_fit(model, data, epochs = 1, batch_size = 0)), "lt.fit(model, data, epochs=1, batch_size=0)"),
+    list(quote(lt_fit(model, data, epochs = 1, optimizer = "adamm")), "lt.fit(model, data, epochs=1, optimizer='adamm')"),
+    list(quote(lt_fit(model, data, epochs = 1, loss = "bcee")), "lt.fit(model, data, epochs=1, loss='bcee')"),
+    list(quote(lt_fit(model, data, epochs = 1, metrics = "acurracy")), "lt.fit(model, data, epochs=1, metrics='acurracy')"),
+    list(quote(lt_fit(model, data, epochs = 1, valid_fraction = 1)), "lt.fit(model, data, epochs=1, valid_fraction=1)"),
+    list(quote(lt_fit(model, data, epochs = 1, progress = "yes")), "lt.fit(model, data, epochs=1, progress='yes')"),
+    list(quote(lt_fit(model, data, epochs = 1, shuffle = "no")), "lt.fit(model, data, epochs=1, shuffle='no')"),
+    list(quote(lt_fit(model, data, epochs = 1, task = "bogus")), "lt.fit(model, data, epochs=1, task='bogus')"),
+    list(quote(lt_fit(model, data, epochs = 1, precision = "8")), "lt.fit(model, data, epochs=1, precision='8')"),
+    list(quote(lt_early_stopping(monitor = "val_loss")), "lt.EarlyStopping(monitor='val_loss')"),
+    list(quote(lt_early_stopping(patience = 0)), "lt.EarlyStopping(patience=0)"),
+    list(quote(lt_early_stopping(min_delta = -1)), "lt.EarlyStopping(min_delta=-1)"),
+    list(quote(lt_make_optimizer(model, "adamm")), "lt.make_optimizer(model, 'adamm')"),
+    list(quote(lt_scheduler("stepp")), "lt.scheduler('stepp')"),
+    list(quote(lt_predict(model, data, threshold = 1)), "lt.predict(model, data, threshold=1)"),
+    list(quote(lt_evaluate(model, data, metrics = "f2")), "lt.evaluate(model, data, metrics='f2')"),
+    list(quote(lt_decision_grid(model, resolution = 1)), "lt.decision_grid(model, resolution=1)"),
+    list(quote(lt_decision_grid(model, xlim = c(1, 0))), "lt.decision_grid(model, xlim=[1, 0])"),
+    list(quote(lt_train_val_split(data, fraction = 0)), "lt.train_val_split(data, fraction=0)"),
+    list(quote(lt_batches(data, 0)), "lt.batches(data, 0)"),
+    list(quote(lt_seed(-1)), "lt.seed_everything(-1)"),
+    list(quote(lt_benchmark_matmul(n = 8, dtype = "flot32")), "lt.benchmark_matmul(n=8, dtype='flot32')")
+  )
+  for (case in cases) {
+    r_err <- tryCatch({
+      eval(case[[1]])
+      NULL
+    }, error = identity)
+    label <- deparse(case[[1]])
+    expect(inherits(r_err, "lt_python_error"),
+           paste0(label, " should be refused by Python, got ",
+                  if (is.null(r_err)) "no error" else class(r_err)[[1]]))
+    if (!inherits(r_err, "lt_python_error")) next
+    py_message <- reticulate::py_to_r(reticulate::py_call(refusal, case[[2]], ns))
+    expect_false(identical(py_message, "no error"), label = case[[2]])
+    # R shows Python's "Did you mean ...?" as a hint bullet under the message.
+    r_message <- sub("\n(\u2139|i) ", " ", conditionMessage(r_err))
+    expect_identical(r_message, learntorch:::r_syntax(py_message), label = label)
+  }
 })

@@ -84,11 +84,42 @@ test_that("breaks_mpl() places ticks as matplotlib's MaxNLocator", {
   expect_identical(breaks_mpl()(c(NA, 1)), numeric())
 })
 
-test_that("labels_mpl() writes common decimals and a true minus sign", {
+test_that("labels_mpl() writes common decimals and a true minus sign where the device has one", {
+  png_file <- tempfile(fileext = ".png")
+  grDevices::png(png_file)
   expect_identical(
     labels_mpl()(c(-0.25, 0, 0.25, 1)),
     c("\u22120.25", "0.00", "0.25", "1.00")
   )
+  grDevices::dev.off()
+  # R's pdf() and postscript() cannot encode U+2212: the ASCII hyphen-minus there
+  pdf_file <- tempfile(fileext = ".pdf")
+  grDevices::pdf(pdf_file)
+  expect_identical(labels_mpl()(c(-0.25, 0.25)), c("-0.25", "0.25"))
+  grDevices::dev.off()
+  unlink(c(png_file, pdf_file))
   expect_identical(labels_mpl()(c(0, 10, 20)), c("0", "10", "20"))
   expect_identical(labels_mpl()(c(NA, 1)), c(NA, "1"))
+})
+
+test_that("every figure draws on pdf() with proper minus signs and no warnings", {
+  grid <- expand.grid(x1 = seq(-1, 1, length.out = 20), x2 = seq(-1.5, 1, length.out = 20))
+  grid$prob <- stats::plogis(3 * grid$x1 * grid$x2)
+  samples <- data.frame(x1 = c(-0.5, 0.5, -0.2), x2 = c(-1, 0.5, 0.3), label = c("no", "yes", "no"))
+  history <- data.frame(epoch = rep(1:3, 2), split = "train", metric = rep(c("loss", "r2"), each = 3),
+                        value = c(0.5, 0.2, 0.1, -0.4, 0.1, 0.6))
+  plots <- list(
+    lt_plot_samples(samples),
+    lt_plot_decision_boundary(grid, samples),
+    lt_plot_history(history, metric = "r2"),
+    lt_plot_metrics(history)
+  )
+  path <- tempfile(fileext = ".pdf")
+  on.exit(unlink(path))
+  grDevices::pdf(path, width = 4, height = 4)
+  expect_no_warning(for (p in plots) print(p))
+  grDevices::dev.off()
+  expect_gt(file.size(path), 0)
+  # ggsave() to a .pdf goes through the same device
+  expect_no_warning(ggplot2::ggsave(path, plots[[2]], width = 4, height = 4))
 })

@@ -105,24 +105,30 @@ test_that("early stopping and best weights work from R", {
   keeper <- lt_keep_best_weights(monitor = "valid_accuracy")
   history <- lt_fit(model, parts$train, epochs = 5, valid = parts$valid, callbacks = list(keeper))
   expect_true(py_value(history$params)$best_epoch %in% 1:5)
-  expect_error(lt_early_stopping(patience = 0), "`patience` must be a whole number >= 1")
+  expect_error(lt_early_stopping(patience = 0), "`patience` must be a positive integer, got 0")
+  expect_error(lt_early_stopping(monitor = "val_loss"), "Did you mean \"valid_loss\"")
   expect_error(lt_fit(model, parts$train, epochs = 2, callbacks = list(lt_keep_best_weights())),
-               "cannot monitor 'valid_loss'")
+               "lt_keep_best_weights\\(\\) cannot monitor \"valid_loss\"")
 })
 
 test_that("lt_fit() converts its arguments' types in R and reports Python's checks", {
   model <- lt_simple_classifier(2, 4, 1)
   d <- lt_continuous_xor(32, seed = 1)
-  # Types: R cannot convert these
-  expect_error(lt_fit(model, d, epochs = "100"), "`epochs` must be a whole number, not a character string")
-  expect_error(lt_fit(model, d, epochs = 1, lr = "fast"), "`lr` must be a single finite number")
+  # Types: R cannot convert these; values of the wrong type are Python's to refuse
   expect_error(lt_fit(model, d, epochs = 1, callbacks = list(1)), "`callbacks\\[\\[1\\]\\]` must be")
-  expect_error(lt_fit(model, d, epochs = 1, task = c("binary", "regression")),
-               "`task` must be a single string")
+  expect_error(lt_fit(model, d, epochs = 1, callbacks = list(function(epoch) NULL)),
+               "`callbacks\\[\\[1\\]\\]` must be a function\\(epoch, logs\\)")
   expect_error(lt_fit("model", d, epochs = 1), "`model` must be a learntorch model")
   expect_error(lt_fit(model, label ~ x1, epochs = 1), "a formula for `train` needs a data.frame")
-  expect_error(lt_fit(model, label ~ log(x1), data = as.data.frame(d), epochs = 1),
-               "formula terms must be columns")
+  expect_error(lt_fit(model, label ~ x1 + x3, data = as.data.frame(d), epochs = 1),
+               "the formula names `x3`, not columns of `data`")
+  # Partial matching is off: a misspelt argument is an error with the right name
+  expect_error(lt_fit(model, d, epoch = 1), "`lt_fit\\(\\)` has no argument `epoch`.*Did you mean `epochs`")
+  expect_error(lt_fit(model, d, 1), "takes `epochs` and the other arguments after `train` by name")
+  # hardhat's formulas: transformations of columns work
+  one <- lt_simple_classifier(1, 4, 1)
+  lt_fit(one, label ~ I(x1 * x2), data = as.data.frame(d), epochs = 1)
+  expect_length(predict(one, as.data.frame(d)), 32L)
   # Rules: Python's, with its messages naming the argument
   python_error <- function(expr, pattern) {
     err <- tryCatch(expr, error = identity)
@@ -130,9 +136,13 @@ test_that("lt_fit() converts its arguments' types in R and reports Python's chec
     expect_match(conditionMessage(err), pattern)
   }
   python_error(lt_fit(model, d, epochs = -1), "^`epochs` must be a non-negative integer, got -1")
+  python_error(lt_fit(model, d, epochs = "100"), "^`epochs` must be a non-negative integer, got \"100\"")
+  python_error(lt_fit(model, d, epochs = 1, lr = "fast"), "^`lr` must be a positive number, got \"fast\"")
+  python_error(lt_fit(model, d, epochs = 1, task = c("binary", "regression")),
+               "^`task` must be one of .*got c\\(\"binary\", \"regression\"\\)")
   python_error(lt_fit(model, d, epochs = 1, batch_size = 0), "^`batch_size` must be a positive integer")
   python_error(lt_fit(model, d, epochs = 1, progress = "yes"),
-               "^`progress` must be True, False or 'auto'")
+               "^`progress` must be TRUE, FALSE or \"auto\", got \"yes\"")
   python_error(lt_fit(model, d, epochs = 1, lr = 0), "^`lr` must be a positive number")
   python_error(lt_fit(model, d, epochs = 1, weight_decay = -1), "^`weight_decay` must be a non-negative")
   python_error(lt_fit(model, d, epochs = 1, task = "bogus"), "^`task` must be one of")

@@ -223,7 +223,9 @@ class _SavedHandler:
     def restore(self) -> None:
         if self.python_handler is not None:
             signal.signal(self.signum, self.python_handler)
-        if self.raw is not None and self.python_handler in (None, signal.SIG_DFL):
+        # The raw action is the truth: inside R, Python's table may name its own default handler
+        # while the process runs R's, and only the raw action puts R's back.
+        if self.raw is not None:
             _set_raw_sigaction(self.signum, self.raw)
 
 
