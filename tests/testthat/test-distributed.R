@@ -4,11 +4,14 @@
 # Python's multiprocessing and torch's elastic launcher leave pymp-* folders and error files in
 # the temporary folder when Python runs inside R (its exit handlers do not run); R CMD check
 # counts them as detritus, so the file removes what its launches left.
+# So Python's temporary folder is a folder inside R's session one, which R removes at exit.
 if (lt_python_available()) {
-  py_tmp <- reticulate::import("tempfile")$gettempdir()
-  leftovers <- function() Sys.glob(file.path(py_tmp, c("pymp-*", "pytorch-errorfile-*", "torchelastic_*")))
-  before <- leftovers()
-  withr::defer(unlink(setdiff(leftovers(), before), recursive = TRUE), testthat::teardown_env())
+  py_tempfile <- reticulate::import("tempfile")
+  previous <- py_tempfile$tempdir
+  py_tmp <- file.path(tempdir(), "python-tmp")
+  dir.create(py_tmp, showWarnings = FALSE)
+  reticulate::py_set_attr(py_tempfile, "tempdir", py_tmp)
+  withr::defer(reticulate::py_set_attr(py_tempfile, "tempdir", previous), testthat::teardown_env())
 }
 
 py_train <- function() {
