@@ -346,7 +346,7 @@ test_that("the same bad values are refused with the same message in R and Python
     "def refusal(code, env):",
     "    try:",
     "        eval(code, env)",
-    "    except (ValueError, TypeError) as e:",
+    "    except (ValueError, TypeError, OSError) as e:",
     "        return str(e)",
     "    return 'no error'",
     sep = "\n"
@@ -387,8 +387,29 @@ test_that("the same bad values are refused with the same message in R and Python
     list(quote(lt_train_val_split(data, fraction = 0)), "lt.train_val_split(data, fraction=0)"),
     list(quote(lt_batches(data, 0)), "lt.batches(data, 0)"),
     list(quote(lt_seed(-1)), "lt.seed_everything(-1)"),
-    list(quote(lt_benchmark_matmul(n = 8, dtype = "flot32")), "lt.benchmark_matmul(n=8, dtype='flot32')")
+    list(quote(lt_benchmark_matmul(n = 8, dtype = "flot32")), "lt.benchmark_matmul(n=8, dtype='flot32')"),
+    list(quote(lt_fit(model, data, epochs = 1, clip_grad_norm = -1)), "lt.fit(model, data, epochs=1, clip_grad_norm=-1)"),
+    list(quote(lt_fit(model, data, epochs = 1, accumulate = 0)), "lt.fit(model, data, epochs=1, accumulate=0)"),
+    list(quote(lt_fit(model, data, epochs = 1, on_divergence = "maybe")), "lt.fit(model, data, epochs=1, on_divergence='maybe')"),
+    list(quote(lt_fit(model, data, epochs = 1, weight_decay = -1)), "lt.fit(model, data, epochs=1, weight_decay=-1)"),
+    list(quote(lt_fit(model, data, epochs = 1, scheduler = "stepp")), "lt.fit(model, data, epochs=1, scheduler='stepp')"),
+    list(quote(lt_fit(model, data, epochs = 1, valid_fraction = 0)), "lt.fit(model, data, epochs=1, valid_fraction=0)"),
+    list(quote(lt_keep_best_weights(mode = "up")), "lt.KeepBestWeights(mode='up')"),
+    list(quote(lt_model_checkpoint("x.pt", every = 0)), "lt.ModelCheckpoint('x.pt', every=0)"),
+    list(quote(lt_csv_logger("no/such/folder/log.csv")), "lt.CSVLogger('no/such/folder/log.csv')"),
+    list(quote(lt_scheduler("step", interval = "week")), "lt.scheduler('step', interval='week')"),
+    list(quote(lt_optimizer("adamx")), "lt.optimizer('adamx')"),
+    list(quote(lt_two_moons(0)), "lt.two_moons(0)"),
+    list(quote(lt_continuous_xor(10, std = -1)), "lt.continuous_xor(10, std=-1)"),
+    list(quote(lt_softmax_regression(0, 3)), "lt.SoftmaxRegression(0, 3)"),
+    list(quote(lt_linear_regression(0)), "lt.LinearRegression(0)"),
+    list(quote(lt_logistic_regression(-2)), "lt.LogisticRegression(-2)"),
+    list(quote(lt_predict(model, data, task = "ordinal")), "lt.predict(model, data, task='ordinal')"),
+    list(quote(lt_evaluate(model, data, task = "ordinal")), "lt.evaluate(model, data, task='ordinal')"),
+    list(quote(lt_confusion_matrix(model, data, task = "bogus")), "lt.confusion_matrix(model, data, task='bogus')"),
+    list(quote(lt_predict_proba(model, data, task = "ordinal")), "lt.predict_proba(model, data, task='ordinal')")
   )
+  before <- lt_parameters(model)
   for (case in cases) {
     r_err <- tryCatch({
       eval(case[[1]])
@@ -405,4 +426,8 @@ test_that("the same bad values are refused with the same message in R and Python
     r_message <- sub("\n(\u2139|i) ", " ", conditionMessage(r_err))
     expect_identical(r_message, learntorch:::r_syntax(py_message), label = label)
   }
+  expect_gte(length(cases), 50)
+  # Refused before anything changed: the model the fit calls were given has its weights.
+  expect_identical(lt_parameters(model), before)
+  expect_false(file.exists("x.pt"))
 })
