@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import difflib
 import os
 import platform
 import random
@@ -14,6 +13,8 @@ from typing import Iterator, Optional, Union
 import numpy as np
 import pandas as pd
 import torch
+
+from .suggest import did_you_mean  # a leaf, as this module is
 
 __all__ = [
     "default_device",
@@ -127,10 +128,8 @@ def _float_dtype(dtype: object) -> torch.dtype:
         return getattr(torch, dtype.removeprefix("torch."))
     if isinstance(dtype, torch.dtype) and dtype.is_floating_point:
         return dtype
-    # A leaf module: the near-miss hint of learntorch.suggest, written out here.
-    near = difflib.get_close_matches(dtype, _FLOAT_DTYPES, n=1) if isinstance(dtype, str) else []
-    hint = f" Did you mean {near[0]!r}?" if near else ""
-    raise ValueError(f"`dtype` must be one of {list(_FLOAT_DTYPES)} or a floating torch dtype, got {dtype!r}.{hint}")
+    raise ValueError(f"`dtype` must be one of {list(_FLOAT_DTYPES)} or a floating torch dtype, got {dtype!r}."
+                     f"{did_you_mean(dtype, _FLOAT_DTYPES)}")
 
 
 def benchmark_matmul(n: int = 5000, device: DeviceLike = "auto", repeats: int = 5, dtype: torch.dtype = torch.float32) -> pd.DataFrame:

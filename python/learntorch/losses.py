@@ -6,10 +6,11 @@ All take ``(logits_or_predictions, targets)`` and return the mean over the batch
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Callable, Optional, Union
 
 import torch
+
+from .suggest import did_you_mean  # a leaf, as this module is
 import torch.nn.functional as F
 
 __all__ = [
@@ -159,10 +160,8 @@ def get_loss(loss: Union[str, LossFn, torch.nn.Module]) -> LossFn:
     if isinstance(loss, str):
         key = loss.lower()
         if key not in LOSSES:
-            # A leaf module: the near-miss hint of learntorch.suggest, written out here.
-            near = difflib.get_close_matches(key, list(LOSSES), n=1)
-            hint = f" Did you mean {near[0]!r}?" if near else ""
-            raise ValueError(f"`loss` must be one of {sorted(LOSSES)}, a torch loss or a callable, got {loss!r}.{hint}")
+            raise ValueError(f"`loss` must be one of {sorted(LOSSES)}, a torch loss or a callable, got {loss!r}."
+                             f"{did_you_mean(key, LOSSES)}")
         return LOSSES[key]
     if getattr(loss, "reduction", None) == "none":
         raise ValueError(f"`loss` {type(loss).__name__}(reduction='none') returns one value per sample; "

@@ -7,7 +7,6 @@ more precise than a sigmoid layer followed by a log.
 
 from __future__ import annotations
 
-import difflib
 import math
 import numbers
 from typing import Callable, Dict, Sequence, Type
@@ -15,6 +14,8 @@ from typing import Callable, Dict, Sequence, Type
 import numpy as np
 import torch
 from torch import nn
+
+from .suggest import did_you_mean  # a leaf, as this module is
 
 __all__ = [
     "SimpleClassifier",
@@ -41,10 +42,8 @@ _ACTIVATIONS: Dict[str, Callable[[], nn.Module]] = {
 def activation(name: str) -> nn.Module:
     """An activation module by name: tanh, relu, sigmoid, gelu, leaky_relu, elu, identity."""
     if not isinstance(name, str) or name.lower() not in _ACTIVATIONS:
-        # A leaf module: the near-miss hint of learntorch.suggest, written out here.
-        near = difflib.get_close_matches(name.lower(), list(_ACTIVATIONS), n=1) if isinstance(name, str) else []
-        hint = f" Did you mean {near[0]!r}?" if near else ""
-        raise ValueError(f"`activation` must be one of {sorted(_ACTIVATIONS)}, got {name!r}.{hint}")
+        raise ValueError(f"`activation` must be one of {sorted(_ACTIVATIONS)}, got {name!r}."
+                         f"{did_you_mean(name, _ACTIVATIONS)}")
     return _ACTIVATIONS[name.lower()]()
 
 
