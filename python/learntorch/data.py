@@ -55,6 +55,16 @@ def _check_positive_int(value: object, name: str) -> int:
     return _check_int(value, name, 1, wrong_type=TypeError)
 
 
+def _check_positive(value: object, name: str) -> Optional[float]:
+    """A positive finite number (numpy scalars too), or None; a ValueError naming `name` else."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not value > 0 or not math.isfinite(value):
+        raise ValueError(f"`{name}` must be a positive number, got {value!r}")
+    return float(value)
+
+
 def _check_nonnegative(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"`{name}` must be a non-negative number, got {value!r}")

@@ -8,15 +8,13 @@ plain factories (``lambda params: torch.optim.SGD(params, lr=0.1)``) work too.
 from __future__ import annotations
 
 import contextlib
-import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional, Union
 
-import numpy as np
 import torch
 from torch import nn
 
-from ..data import _check_nonnegative
+from ..data import _check_nonnegative, _check_positive
 from ..suggest import did_you_mean
 
 __all__ = ["make_optimizer", "optimizer", "scheduler", "OptimizerFactory", "SchedulerFactory", "Precision"]
@@ -33,15 +31,6 @@ _DEFAULT_LR = {"sgd": 0.1, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-2, "adagra
 # L-BFGS as R's nnet uses BFGS: a line search makes lr=1 safe, and one fit epoch is one step of
 # up to max_iter iterations.
 _LBFGS_DEFAULTS = {"line_search_fn": "strong_wolfe", "max_iter": 20, "history_size": 20}
-
-
-def _check_lr(lr: Any) -> Optional[float]:
-    if lr is None:
-        return None
-    if isinstance(lr, (bool, np.bool_)) or not isinstance(lr, (int, float, np.integer, np.floating)) \
-            or not lr > 0 or not math.isfinite(lr):
-        raise ValueError(f"`lr` must be a positive number, got {lr!r}")
-    return float(lr)
 
 
 @dataclass
@@ -79,7 +68,7 @@ def make_optimizer(model: nn.Module, optimizer: Union[str, torch.optim.Optimizer
                    lr: Optional[float] = None, weight_decay: float = 0.0, **kwargs: Any) -> torch.optim.Optimizer:
     """An optimizer over ``model``'s parameters from a name, a class, a factory ``f(params)``, or
     an existing optimizer (whose learning rate ``lr`` then replaces)."""
-    lr = _check_lr(lr)
+    lr = _check_positive(lr, "lr")
     weight_decay = _check_nonnegative(weight_decay, "weight_decay")
     if not any(p.requires_grad for p in model.parameters()):
         raise ValueError("`model` has no parameters to train (all are frozen, or it has none)")

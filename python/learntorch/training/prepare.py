@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..adapters import Stream, Table, as_source
-from ..data import BatchIterator, _check_int, _check_positive_int, _generator
+from ..data import BatchIterator, _check_int, _check_positive, _check_positive_int, _generator
 from ..evaluation import _param, select_output
 from ..losses import bernoulli_nll_bce, cross_entropy, default_loss, get_loss, loss_scale, mse
 from ..metrics import check_metrics
@@ -69,15 +69,6 @@ class Run:
         return isinstance(self.optimizer, torch.optim.LBFGS)
 
 
-def _check_clip(value: Any) -> Optional[float]:
-    if value is None:
-        return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not value > 0 or not math.isfinite(value):
-        raise ValueError(f"`clip_grad_norm` must be a positive number or None, got {value!r}")
-    return float(value)
-
-
 def _threads(num_threads: Any, device: torch.device, n_params: int) -> Optional[int]:
     if num_threads == "auto":
         return 1 if device.type == "cpu" and n_params <= _TINY_MODEL_PARAMS else None
@@ -105,7 +96,7 @@ def prepare(model: nn.Module, train: Any, *, epochs: int, batch_size: int, loss:
     if valid is not None and valid_fraction is not None:
         raise ValueError("pass `valid` or `valid_fraction`, not both")
     valid_fraction = None if valid_fraction is None else check_fraction(valid_fraction)
-    clip = _check_clip(clip_grad_norm)
+    clip = _check_positive(clip_grad_norm, "clip_grad_norm")
     output = check_output(output)
     strategy.check_batch_size(batch_size)
     dev = strategy.start(device)
